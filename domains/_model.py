@@ -102,7 +102,7 @@ def _grounder(atoms: tuple[LiftedAtom, ...]) -> Callable[[tuple[str, ...]], tupl
         inner = ", ".join([repr(pred), *(term(t) for t in terms)])
         parts.append(f"({inner},)")
     source = "lambda a: (" + "".join(p + ", " for p in parts) + ")"
-    fn: Callable[[tuple[str, ...]], tuple[Atom, ...]] = eval(source)  # noqa: S307 - our own generated code
+    fn: Callable[[tuple[str, ...]], tuple[Atom, ...]] = eval(source)
     return fn
 
 
@@ -162,7 +162,7 @@ class _Compiler:
         add: list[LiftedAtom] = []
         delete: list[LiftedAtom] = []
         for eff in action.effects:
-            if eff.is_conditional() or getattr(eff, "is_forall", lambda: False)() and eff.forall:
+            if eff.is_conditional() or (getattr(eff, "is_forall", lambda: False)() and eff.forall):
                 raise UnsupportedPDDLError(f"{where}: conditional and universal effects are not supported")
             if not eff.fluent.is_fluent_exp() or not eff.value.is_bool_constant():
                 raise UnsupportedPDDLError(f"{where}: only boolean STRIPS effects are supported, got {eff}")
@@ -200,8 +200,23 @@ class _Compiler:
         return pos, neg
 
 
-def compile_problem(problem: Any, requirements: tuple[str, ...]) -> TaskModel:
-    """Compile a unified-planning ``Problem`` read from PDDL into a :class:`TaskModel`."""
+def type_closure(type_name: str, type_parents: Mapping[str, str | None]) -> frozenset[str]:
+    """A type and all its ancestors (always including ``object``)."""
+    chain: set[str] = set()
+    current: str | None = type_name
+    while current is not None and current not in chain:
+        chain.add(current)
+        current = type_parents.get(current)
+    chain.add("object")
+    return frozenset(chain)
+
+
+def compile_domain(problem: Any, requirements: tuple[str, ...], domain_name: str) -> TaskModel:
+    """Compile the domain part of a unified-planning ``Problem`` (types, constants, predicates, actions).
+
+    The result is a :class:`TaskModel` with no problem part yet (no objects beyond constants, empty init
+    and goal); :func:`with_problem` completes it.
+    """
     if problem.kind.has_continuous_numbers() or problem.kind.has_discrete_numbers():
         raise UnsupportedPDDLError("numeric fluents are not supported by Modulo's validator")
     compiler = _Compiler(problem)
@@ -211,18 +226,9 @@ def compile_problem(problem: Any, requirements: tuple[str, ...]) -> TaskModel:
         name = _lower(t.name)
         if name != "object":
             type_parents[name] = _lower(father.name) if father is not None else "object"
-    objects = {}
-    object_types = {}
-    for obj in problem.all_objects:
-        type_name = _lower(obj.type.name) if obj.type.is_user_type() else "object"
-        objects[_lower(obj.name)] = type_name
-        chain: set[str] = set()
-        current: str | None = type_name
-        while current is not None and current not in chain:
-            chain.add(current)
-            current = type_parents.get(current)
-        chain.add("object")
-        object_types[_lower(obj.name)] = frozenset(chain)
+    objects = {
+        _lower(obj.name): (_lower(obj.type.name) if obj.type.is_user_type() else "object") for obj in problem.all_objects
+    }
     predicates = {
         _lower(f.name): tuple(_lower(p.type.name) if p.type.is_user_type() else "object" for p in f.signature)
         for f in problem.fluents
@@ -231,21 +237,55 @@ def compile_problem(problem: Any, requirements: tuple[str, ...]) -> TaskModel:
     for action in problem.actions:
         schema = compiler.action(action)
         actions[schema.name] = schema
+    return TaskModel(
+        domain_name=domain_name,
+        problem_name="",
+        requirements=requirements,
+        type_parents=type_parents,
+        objects=objects,
+        object_types={o: type_closure(t, type_parents) for o, t in objects.items()},
+        predicates=predicates,
+        actions=actions,
+        init=frozenset(),
+        goal_pos=(),
+        goal_neg=(),
+    )
+
+
+def with_problem(
+    domain: TaskModel,
+    problem_name: str,
+    objects: Mapping[str, str],
+    init: frozenset[Atom],
+    goal_pos: tuple[Atom, ...],
+    goal_neg: tuple[Atom, ...],
+) -> TaskModel:
+    """The domain model completed with a problem's objects (constants kept), initial state and goal."""
+    all_objects = {**domain.objects, **objects}
+    return TaskModel(
+        domain_name=domain.domain_name,
+        problem_name=problem_name,
+        requirements=domain.requirements,
+        type_parents=domain.type_parents,
+        objects=all_objects,
+        object_types={o: type_closure(t, domain.type_parents) for o, t in all_objects.items()},
+        predicates=domain.predicates,
+        actions=domain.actions,
+        init=init,
+        goal_pos=goal_pos,
+        goal_neg=goal_neg,
+    )
+
+
+def compile_problem(problem: Any, domain: TaskModel) -> TaskModel:
+    """Complete ``domain`` with the problem part of a unified-planning ``Problem`` (the slow, general path)."""
+    compiler = _Compiler(problem)
+    objects = {
+        _lower(obj.name): (_lower(obj.type.name) if obj.type.is_user_type() else "object") for obj in problem.all_objects
+    }
     init = set()
     for fluent, value in problem.explicit_initial_values.items():
         if value.is_bool_constant() and value.bool_constant_value():
             init.add(compiler.ground(fluent, "the initial state"))
     goal_pos, goal_neg = compiler.goal()
-    return TaskModel(
-        domain_name="",
-        problem_name=_lower(problem.name),
-        requirements=requirements,
-        type_parents=type_parents,
-        objects=objects,
-        object_types=object_types,
-        predicates=predicates,
-        actions=actions,
-        init=frozenset(init),
-        goal_pos=goal_pos,
-        goal_neg=goal_neg,
-    )
+    return with_problem(domain, _lower(problem.name), objects, frozenset(init), goal_pos, goal_neg)

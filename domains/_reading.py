@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import warnings
-from dataclasses import replace
+from threading import Lock
 from typing import Any
 
-from ._errors import PDDLError, UnsupportedPDDLError
-from ._model import TaskModel, compile_problem
+from ._errors import PDDLError
+from ._model import TaskModel, compile_domain, compile_problem
+from ._problem_reader import NeedsGeneralReader, read_problem
 
 KNOWN_REQUIREMENTS = frozenset(
     {
@@ -100,20 +102,43 @@ def _parse_with_up(domain_text: str, problem_text: str | None) -> Any:
         return PDDLReader().parse_problem_string(domain_text, problem_text)
 
 
-def read_task(domain_text: str, problem_text: str, domain_source: str, problem_source: str) -> TaskModel:
-    """Parse and compile a domain and problem; every failure is a :class:`PDDLError` or unsupported error."""
+_domains: dict[str, TaskModel] = {}
+_domains_lock = Lock()
+
+
+def read_domain(domain_text: str, domain_source: str) -> TaskModel:
+    """Parse (unified-planning) and compile a domain once per distinct text."""
+    key = hashlib.sha256(domain_text.encode()).hexdigest()
+    with _domains_lock:
+        cached = _domains.get(key)
+    if cached is not None:
+        return cached
     check_parentheses(domain_text, domain_source)
-    check_parentheses(problem_text, problem_source)
     requirements = read_requirements(domain_text, domain_source)
     try:
-        problem = _parse_with_up(domain_text, problem_text)
-    except (UnsupportedPDDLError, PDDLError):
-        raise
+        problem = _parse_with_up(domain_text, None)
     except Exception as exc:  # unified-planning raises SyntaxError, pyparsing and its own errors
-        try:
-            _parse_with_up(domain_text, None)
-        except Exception as domain_exc:
-            raise _pddl_error(domain_exc, domain_source) from domain_exc
+        raise _pddl_error(exc, domain_source) from exc
+    model = compile_domain(problem, requirements, declared_name(domain_text))
+    with _domains_lock:
+        _domains[key] = model
+    return model
+
+
+def read_task(domain_text: str, problem_text: str, domain_source: str, problem_source: str) -> TaskModel:
+    """Parse and compile a domain and problem; every failure is a :class:`PDDLError` or unsupported error.
+
+    The domain goes through unified-planning (once per domain text); the problem through our fast reader,
+    falling back to unified-planning for constructs only it handles.
+    """
+    domain = read_domain(domain_text, domain_source)
+    check_parentheses(problem_text, problem_source)
+    try:
+        return read_problem(problem_text, domain, problem_source)
+    except NeedsGeneralReader:
+        pass
+    try:
+        problem = _parse_with_up(domain_text, problem_text)
+    except Exception as exc:
         raise _pddl_error(exc, problem_source) from exc
-    model = compile_problem(problem, requirements)
-    return replace(model, domain_name=declared_name(domain_text))
+    return compile_problem(problem, domain)

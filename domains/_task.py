@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from ._model import TaskModel
 from ._reading import declared_name, read_task
 
-_CACHE_SIZE = 512
+_CACHE_SIZE = 4096
 _models: OrderedDict[str, TaskModel] = OrderedDict()
 _models_lock = Lock()
 
