@@ -107,16 +107,13 @@ def validate(task: PlanningTask, plan: Plan, verifier_name: str = "pddl") -> Ver
             and all(t in model.object_types[a] for a, t in zip(args, schema.param_types, strict=True))
             and all(a in state for a in schema.ground_pre_pos(args))
             and not any(a in state for a in schema.ground_pre_neg(args))
-            and not (schema.equal or schema.not_equal and _equality_failures(schema, args))
+            and not ((schema.equal or schema.not_equal) and _equality_failures(schema, args))
         ):
             state.difference_update(schema.ground_delete(args))
             state.update(schema.ground_add(args))
             continue
         violation = _step_violation(model, index, action, args, state)
-        if violation is None:  # only equalities can get here; they hold
-            state.difference_update(schema.ground_delete(args))  # type: ignore[union-attr]
-            state.update(schema.ground_add(args))  # type: ignore[union-attr]
-            continue
+        assert violation is not None, "the fast path accepts exactly the steps _step_violation accepts"
         unexecuted = len(steps) - index + 1
         energy = len(_unmet_goals(model, state)) + 1 + unexecuted / len(steps)
         return Verdict(verifier=verifier_name, hard=True, valid=False, violations=(violation,), energy=energy)
