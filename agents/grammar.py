@@ -44,9 +44,7 @@ def for_task(task: PlanningTask, *, max_steps: int = 32, min_steps: int | None =
         raise ValueError("max_steps must be at least 1")
     model = task.model()
     if min_steps is None:
-        solved = all(a in model.init for a in model.goal_pos) and not any(
-            a in model.init for a in model.goal_neg
-        )
+        solved = all(a in model.init for a in model.goal_pos) and not any(a in model.init for a in model.goal_neg)
         min_steps = 0 if solved else 1
     min_steps = max(0, min(min_steps, max_steps))
 

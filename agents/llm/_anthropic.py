@@ -39,9 +39,7 @@ class AnthropicClient(HTTPBackend):
 
     def __init__(self, config: LLMConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         if config.api_key is None:
-            raise LLMConfigError(
-                "The Anthropic API needs a key: set MODULO_LLM_API_KEY (or ANTHROPIC_API_KEY)"
-            )
+            raise LLMConfigError("The Anthropic API needs a key: set MODULO_LLM_API_KEY (or ANTHROPIC_API_KEY)")
         if not config.model:
             raise LLMConfigError("Set MODULO_LLM_MODEL (or --model) to the Anthropic model to use")
         key = config.api_key.get_secret_value()
@@ -62,13 +60,9 @@ class AnthropicClient(HTTPBackend):
 
     async def _complete(self, request: CompletionRequest) -> tuple[list[Completion], Usage, int, str]:
         if request.grammar is not None:
-            self._warn_once(
-                "grammar", "LLM provider 'anthropic' does not take grammars; the grammar is dropped"
-            )
+            self._warn_once("grammar", "LLM provider 'anthropic' does not take grammars; the grammar is dropped")
         body = self._body(request)
-        results = await asyncio.gather(
-            *(self._post("v1/messages", body, _Response) for _ in range(request.n))
-        )
+        results = await asyncio.gather(*(self._post("v1/messages", body, _Response) for _ in range(request.n)))
         completions, usage, requests = [], Usage(), 0
         for response, attempts in results:
             requests += attempts

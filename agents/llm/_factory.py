@@ -11,9 +11,7 @@ from ._openai import OpenAIClient
 from ._protocol import LLMClient
 
 
-def make_client(
-    config: LLMConfig | None = None, *, transport: httpx.AsyncBaseTransport | None = None
-) -> LLMClient:
+def make_client(config: LLMConfig | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> LLMClient:
     """The client for ``config.provider`` (default: the embedded local model).
 
     ``transport`` replaces the network (``httpx.MockTransport``, respx) for the HTTP backends.

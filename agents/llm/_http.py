@@ -36,7 +36,8 @@ log = logging.getLogger("modulo.llm")
 T = TypeVar("T", bound=BaseModel)
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
-_SHARD = 10
+_SHARD = 4
+_USER_AGENT = "modulo-planner (httpx)"
 
 
 class _Retryable(Exception):
@@ -128,23 +129,29 @@ class HTTPBackend:
         self._semaphore: asyncio.Semaphore | None = None
         # httpx's connection pool does work quadratic in its size on every request (1,000 in-flight
         # requests on one pool took ~38 s here), so large limits are spread over pools of <= _SHARD
-        # connections; a request goes to the least busy pool.
+        # connections (4 measured best for 1,000 in flight); a request goes to the least busy pool.
         shards = -(-concurrency // _SHARD)
         per_shard = -(-concurrency // shards)
         shared: dict[str, Any] = {}
         if transport is None:
             shared["verify"] = _ssl_context()
+        timeout = httpx.Timeout(timeout_s or config.timeout_s, connect=config.connect_timeout_s)
         self._pools = [
             httpx.AsyncClient(
-                base_url=base_url,
-                headers={"content-type": "application/json", **headers},
-                timeout=httpx.Timeout(timeout_s or config.timeout_s, connect=config.connect_timeout_s),
+                timeout=timeout,
                 limits=httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard),
                 transport=transport,
                 **shared,
             )
             for _ in range(shards)
         ]
+        # Requests are built here rather than by AsyncClient.request: merging the base URL and default
+        # headers anew on every call cost about half of httpx's per-request CPU (~0.5-0.9 ms here).
+        self._headers = httpx.Headers(
+            {"accept": "application/json", "content-type": "application/json", "user-agent": _USER_AGENT, **headers}
+        )
+        self._extensions = {"timeout": timeout.as_dict()}
+        self._urls: dict[str, httpx.URL] = {}
         self._busy = [0] * shards
         self._wait = _Backoff(config.backoff_initial_s, config.backoff_max_s, config.max_retry_after_s)
         self._warned: set[str] = set()
@@ -212,9 +219,7 @@ class HTTPBackend:
     def _cost(self, model: str, usage: Usage) -> float | None:
         price = price_for(self._config.prices, model)
         if price is None and self._config.prices:
-            self._warn_once(
-                f"price:{model}", "No price for model %r in the price table; its cost is unknown", model
-            )
+            self._warn_once(f"price:{model}", "No price for model %r in the price table; its cost is unknown", model)
         return cost_usd(price, usage)
 
     def _warn_once(self, key: str, message: str, *args: object) -> None:
@@ -262,9 +267,7 @@ class HTTPBackend:
     async def _get(self, path: str, model: type[T]) -> tuple[T, int]:
         return await self._with_retries(lambda: self._send("GET", path, None), model)
 
-    async def _with_retries(
-        self, send: Callable[[], Awaitable[httpx.Response]], model: type[T]
-    ) -> tuple[T, int]:
+    async def _with_retries(self, send: Callable[[], Awaitable[httpx.Response]], model: type[T]) -> tuple[T, int]:
         # The first attempt runs bare: most calls succeed, and tenacity's setup costs ~0.1 ms a call.
         try:
             return await self._attempt(send, model, 1), 1
@@ -307,7 +310,13 @@ class HTTPBackend:
             shard = 0 if len(busy) == 1 else busy.index(min(busy))
             busy[shard] += 1
             try:
-                return await self._pools[shard].request(method, path, content=content)
+                url = self._urls.get(path)
+                if url is None:
+                    url = self._urls[path] = httpx.URL(f"{self.base_url}/{path}")
+                request = httpx.Request(
+                    method, url, headers=self._headers, content=content, extensions=self._extensions
+                )
+                return await self._pools[shard].send(request)
             except httpx.TimeoutException as exc:
                 raise _Retryable(f"request timed out ({type(exc).__name__})") from None
             except httpx.TransportError as exc:

@@ -125,9 +125,7 @@ def _command(config: LocalModelConfig, model: Path, port: int) -> list[str]:
 
 def _start(config: LocalModelConfig) -> _Server:
     if importlib.util.find_spec("llama_cpp") is None:
-        raise LLMConfigError(
-            f"The embedded model server (llama-cpp-python) is not installed; {_INSTALL_HINT}"
-        )
+        raise LLMConfigError(f"The embedded model server (llama-cpp-python) is not installed; {_INSTALL_HINT}")
     model = model_file(config)
     log_dir = config.cache_dir.parent / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)

@@ -91,9 +91,7 @@ class OpenAIClient(HTTPBackend):
             )
         self._model = model or config.model
         if self._model is None and url == OPENAI_BASE_URL:
-            raise LLMConfigError(
-                "Set MODULO_LLM_MODEL (or --model) to the OpenAI model to use, e.g. gpt-4o-mini"
-            )
+            raise LLMConfigError("Set MODULO_LLM_MODEL (or --model) to the OpenAI model to use, e.g. gpt-4o-mini")
         super().__init__(
             config,
             provider=provider,
@@ -134,9 +132,7 @@ class OpenAIClient(HTTPBackend):
         usage = sum((batch[1] for batch in batches), Usage())
         return completions, usage, sum(batch[2] for batch in batches), model
 
-    async def _request(
-        self, request: CompletionRequest, model: str, n: int
-    ) -> tuple[list[Completion], Usage, int]:
+    async def _request(self, request: CompletionRequest, model: str, n: int) -> tuple[list[Completion], Usage, int]:
         chat = self.endpoint == "chat"
         body: dict[str, Any] = {"model": model}
         if chat:

@@ -25,6 +25,4 @@ def price_for(prices: Mapping[str, ModelPrice], model: str) -> ModelPrice | None
 def cost_usd(price: ModelPrice | None, usage: Usage) -> float | None:
     if price is None:
         return None
-    return (
-        usage.prompt_tokens * price.input_per_mtok + usage.completion_tokens * price.output_per_mtok
-    ) / 1e6
+    return (usage.prompt_tokens * price.input_per_mtok + usage.completion_tokens * price.output_per_mtok) / 1e6

@@ -9,6 +9,7 @@ version control.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from contextvars import ContextVar
@@ -28,6 +29,7 @@ from ._errors import LLMConfigError
 
 _toml_table: ContextVar[dict[str, Any] | None] = ContextVar("_toml_table", default=None)
 
+_PREFIX = "MODULO_LLM_"
 _STANDARD_KEY_VARS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 
 
@@ -39,7 +41,7 @@ class LLMSettings(BaseSettings, LLMConfig):
     """
 
     model_config = SettingsConfigDict(
-        env_prefix="MODULO_LLM_",
+        env_prefix=_PREFIX,
         env_nested_delimiter="__",
         extra="forbid",
         frozen=True,
@@ -48,6 +50,7 @@ class LLMSettings(BaseSettings, LLMConfig):
     @classmethod
     def load(cls, toml_file: str | Path | None = None, **overrides: Any) -> LLMSettings:
         """Read the settings; ``overrides`` (e.g. CLI flags) win over the environment and the file."""
+        _check_variable_names()
         table = _read_table(Path(toml_file)) if toml_file is not None else None
         token = _toml_table.set(table)
         try:
@@ -55,12 +58,9 @@ class LLMSettings(BaseSettings, LLMConfig):
         except ValidationError as exc:
             # without the input values: one of them may be the key
             problems = "; ".join(
-                f"{'.'.join(str(p) for p in error['loc']) or 'settings'}: {error['msg']}"
-                for error in exc.errors()
+                f"{'.'.join(str(p) for p in error['loc']) or 'settings'}: {error['msg']}" for error in exc.errors()
             )
-            raise LLMConfigError(
-                f"Invalid LLM settings (MODULO_LLM_* variables or [llm] table): {problems}"
-            ) from None
+            raise LLMConfigError(f"Invalid LLM settings (MODULO_LLM_* variables or [llm] table): {problems}") from None
         finally:
             _toml_table.reset(token)
 
@@ -96,6 +96,17 @@ class LLMSettings(BaseSettings, LLMConfig):
         if var and os.environ.get(var):
             return {**data, "api_key": os.environ[var]}
         return data
+
+
+def _check_variable_names() -> None:
+    """A misspelt ``MODULO_LLM_*`` variable is an error, not a silently ignored setting."""
+    known = {f"{_PREFIX}{name.upper()}" for name in LLMConfig.model_fields}
+    for variable in os.environ:
+        head = variable.upper().split("__", 1)[0]
+        if head.startswith(_PREFIX) and head not in known:
+            close = difflib.get_close_matches(head, sorted(known), n=1)
+            hint = f" Did you mean {close[0]}?" if close else ""
+            raise LLMConfigError(f"Unknown LLM setting {variable}.{hint}")
 
 
 def _read_table(path: Path) -> dict[str, Any]:

@@ -136,3 +136,9 @@ async def test_the_key_never_appears_in_reprs_errors_or_logs(
     for text in texts:  # ...and shown nowhere
         assert KEY not in text
     assert caught.value.status == 401 and "***" in str(caught.value)
+
+
+def test_a_misspelt_variable_is_an_error_with_a_suggestion(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MODULO_LLM_MODLE", "gpt-4o-mini")
+    with pytest.raises(LLMConfigError, match=r"Unknown LLM setting MODULO_LLM_MODLE\. Did you mean MODULO_LLM_MODEL\?"):
+        LLMSettings.load()
