@@ -14,6 +14,7 @@ import functools
 import json
 import logging
 import random
+import re
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -97,6 +98,10 @@ class _Backoff(wait_base):
         return delay / 2 + random.uniform(0, delay / 2)
 
 
+def _without_credentials(url: str) -> str:
+    return re.sub(r"^(\w+://)[^/@]*@", r"\1", url)
+
+
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
     """httpx's default TLS context, built once: loading the CA bundle takes ~60 ms per client otherwise."""
@@ -121,7 +126,9 @@ class HTTPBackend:
         max_concurrency: int | None = None,
     ) -> None:
         self.provider = provider
-        self.base_url = base_url
+        self.base_url = _without_credentials(base_url)
+        """For display (reprs, errors): any ``user:password@`` is removed."""
+        self._url = base_url
         self._config = config
         self._secrets = tuple(s for s in secrets if s)
         concurrency = max_concurrency or config.max_concurrency
@@ -179,7 +186,8 @@ class HTTPBackend:
                 messages, n=n, temperature=temperature, max_tokens=max_tokens, stop=stop, grammar=grammar
             )
         except ValidationError as exc:
-            raise UsageError(f"Invalid completion request: {exc}") from None
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors())
+            raise UsageError(f"Invalid completion request: {problems}") from None
         return await self.complete_request(request)
 
     async def complete_request(self, request: CompletionRequest) -> CompletionResult:
@@ -312,7 +320,7 @@ class HTTPBackend:
             try:
                 url = self._urls.get(path)
                 if url is None:
-                    url = self._urls[path] = httpx.URL(f"{self.base_url}/{path}")
+                    url = self._urls[path] = httpx.URL(f"{self._url}/{path}")
                 request = httpx.Request(
                     method, url, headers=self._headers, content=content, extensions=self._extensions
                 )

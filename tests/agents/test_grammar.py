@@ -108,9 +108,7 @@ _TOKEN = re.compile(
 
 
 def _unescape(literal: str) -> str:
-    return re.sub(
-        r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m.group(1), m.group(1)), literal[1:-1]
-    )
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m.group(1), m.group(1)), literal[1:-1])
 
 
 def parse_gbnf(text: str) -> dict[str, Alt]:

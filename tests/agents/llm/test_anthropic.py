@@ -74,9 +74,7 @@ async def test_overloaded_is_retried_and_bad_requests_are_not() -> None:
         side_effect=[
             httpx.Response(529, json={"type": "error", "error": {"type": "overloaded_error"}}),
             httpx.Response(200, json=message("ok")),
-            httpx.Response(
-                400, json={"type": "error", "error": {"message": "messages: roles must alternate"}}
-            ),
+            httpx.Response(400, json={"type": "error", "error": {"message": "messages: roles must alternate"}}),
         ]
     )
     async with make_client(config()) as llm:

@@ -75,9 +75,7 @@ def test_the_local_client_is_the_default() -> None:
 
 
 @pytest.mark.real_llm
-@pytest.mark.skipif(
-    not HAVE_LOCAL, reason="the local extra (llama-cpp-python, the Gemma package) is not installed"
-)
+@pytest.mark.skipif(not HAVE_LOCAL, reason="the local extra (llama-cpp-python, the Gemma package) is not installed")
 @pytest.mark.skipif(not BLOCKSWORLD.is_dir(), reason="PlanBench is not checked out beside the repository")
 async def test_real_local_model_with_the_task_grammar_gives_plans_of_existing_actions() -> None:
     task = PlanningTask.from_files(
@@ -106,9 +104,7 @@ async def test_real_local_model_with_the_task_grammar_gives_plans_of_existing_ac
 
 
 @pytest.mark.real_llm
-@pytest.mark.skipif(
-    not HAVE_LOCAL, reason="the local extra (llama-cpp-python, the Gemma package) is not installed"
-)
+@pytest.mark.skipif(not HAVE_LOCAL, reason="the local extra (llama-cpp-python, the Gemma package) is not installed")
 async def test_local_clients_share_one_server() -> None:
     first, second = LocalClient(LLMConfig()), LocalClient(LLMConfig())
     await first.start()

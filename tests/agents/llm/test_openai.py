@@ -35,9 +35,7 @@ async def test_chat_completion_returns_text_usage_and_latency(fake_llm: FakeLLM,
     }
 
 
-async def test_plain_completions_for_base_models_take_n_in_one_request(
-    fake_llm: FakeLLM, openai_config
-) -> None:
+async def test_plain_completions_for_base_models_take_n_in_one_request(fake_llm: FakeLLM, openai_config) -> None:
     fake_llm.set_script(["one", "two", Reply("three", finish_reason="length")])
     async with make_client(openai_config(endpoint="completions")) as llm:
         result = await llm.complete("[PLAN]\n", n=3, max_tokens=8)
@@ -108,10 +106,7 @@ async def test_extra_body_and_max_tokens_field_are_configurable(fake_llm: FakeLL
     async with make_client(config) as llm:
         await llm.complete(MESSAGES)
     assert fake_llm.requests[0].json["top_k"] == 40
-    assert (
-        fake_llm.requests[0].json["max_completion_tokens"] == 99
-        and "max_tokens" not in fake_llm.requests[0].json
-    )
+    assert fake_llm.requests[0].json["max_completion_tokens"] == 99 and "max_tokens" not in fake_llm.requests[0].json
 
 
 @pytest.mark.parametrize("kwargs", [{"n": 0}, {"temperature": -1.0}, {"max_tokens": 0}])

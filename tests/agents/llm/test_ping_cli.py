@@ -30,9 +30,7 @@ def test_ping_prints_model_latency_and_tokens(fake_llm: FakeLLM) -> None:
 def test_ping_reads_a_toml_file(fake_llm: FakeLLM, tmp_path) -> None:
     fake_llm.set_script(["Paris"])
     toml = tmp_path / "modulo.toml"
-    toml.write_text(
-        f'[llm]\nprovider = "openai"\nbase_url = "{fake_llm.base_url}"\nendpoint = "completions"\n'
-    )
+    toml.write_text(f'[llm]\nprovider = "openai"\nbase_url = "{fake_llm.base_url}"\nendpoint = "completions"\n')
     result = CliRunner().invoke(llm_app, ["ping", "--config", str(toml)])
     assert result.exit_code == 0, result.output
     assert fake_llm.requests[0].path == "/v1/completions"

@@ -14,9 +14,7 @@ from tests.fakes import FakeLLM, Fault
 MESSAGES = [ChatMessage.user("Plan, please.")]
 
 
-async def test_retries_then_success(
-    fake_llm: FakeLLM, openai_config, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_retries_then_success(fake_llm: FakeLLM, openai_config, caplog: pytest.LogCaptureFixture) -> None:
     fake_llm.set_script([Fault.server_error(500), Fault.server_error(503), Fault.rate_limited(None), "done"])
     with caplog.at_level(logging.WARNING, logger="modulo.llm"):
         async with make_client(openai_config(max_attempts=4)) as llm:
@@ -120,9 +118,7 @@ async def test_connection_refused_ends_in_the_typed_error(openai_config) -> None
         '{"choices": [{"index": "zero", "message": {"content": "x"}}]}',  # wrong type
     ],
 )
-async def test_a_malformed_body_is_a_typed_error_not_a_crash(
-    fake_llm: FakeLLM, openai_config, body: str
-) -> None:
+async def test_a_malformed_body_is_a_typed_error_not_a_crash(fake_llm: FakeLLM, openai_config, body: str) -> None:
     fake_llm.set_script([Fault.malformed(body)])
     async with make_client(openai_config()) as llm:
         with pytest.raises(LLMResponseError) as caught:
@@ -138,3 +134,14 @@ async def test_other_client_errors_fail_at_once_with_a_hint(fake_llm: FakeLLM, o
         with pytest.raises(LLMProviderError, match="check MODULO_LLM_BASE_URL") as caught:
             await llm.complete(MESSAGES)
     assert caught.value.status == 404 and caught.value.attempts == 1 and fake_llm.calls == 1
+
+
+async def test_credentials_in_the_base_url_are_not_shown(openai_config) -> None:
+    with FakeLLM() as fake:
+        port = fake.port
+    config = openai_config(base_url=f"http://user:hunter2@127.0.0.1:{port}/v1", max_attempts=1)
+    async with make_client(config) as llm:
+        with pytest.raises(LLMProviderError) as caught:
+            await llm.complete(MESSAGES)
+        shown = repr(llm) + str(caught.value)
+    assert "hunter2" not in shown and f"http://127.0.0.1:{port}/v1" in shown
