@@ -89,6 +89,10 @@ def _pddl_error(exc: Exception, source: str) -> PDDLError:
         match = _LINE_IN_MESSAGE.search(message)
         lineno = int(match.group(1)) if match else None
     reason = message.split("\n")[0] if message else type(exc).__name__
+    handled = re.match(r"Not able to handle: \((\S+)(.*?)\) found at", reason)
+    if handled:  # unified-planning's wording for an undeclared predicate (or a construct it does not know)
+        reason = f"undefined predicate {handled.group(1)!r} in ({handled.group(1)}{handled.group(2)})"
+    reason = re.sub(r"\s*(found at|From|Error from) line:? .*$", "", reason)
     if "UPExpressionDefinitionError" in message or "arity" in message:
         reason = message.replace("\n", " ")
     return PDDLError(reason.strip(), line=lineno, source=source)

@@ -1,0 +1,5 @@
+(define (problem rooms-1)
+  (:domain rooms)
+  (:objects kitchen vault - room r2 - robot k1 - key)
+  (:init (at r2 kitchen) (key-at k1 kitchen) (opens k1 vault) (locked vault))
+  (:goal (and (at r2 vault) (not (at r2 kitchen)) (not (locked vault)))))
