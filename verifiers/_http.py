@@ -76,7 +76,7 @@ class HTTPVerifier:
         try:
             retrying = AsyncRetrying(
                 stop=stop_after_attempt(self.attempts),
-                wait=wait_exponential_jitter(initial=0.1, max=2.0),
+                wait=wait_exponential_jitter(multiplier=0.1, max=2.0),
                 retry=retry_if_exception(_retryable),
                 reraise=True,
             )
