@@ -10,8 +10,8 @@ from ._val import VALVerifier, find_val, parse_val_output
 from ._verdict import Verdict, Violation, ViolationKind
 
 __all__ = [
-    "ENTRY_POINT_GROUP",
     "Critique",
+    "ENTRY_POINT_GROUP",
     "ForbiddenActionsCritic",
     "Granularity",
     "HTTPVerifier",
