@@ -227,7 +227,8 @@ def compile_domain(problem: Any, requirements: tuple[str, ...], domain_name: str
         if name != "object":
             type_parents[name] = _lower(father.name) if father is not None else "object"
     objects = {
-        _lower(obj.name): (_lower(obj.type.name) if obj.type.is_user_type() else "object") for obj in problem.all_objects
+        _lower(obj.name): (_lower(obj.type.name) if obj.type.is_user_type() else "object")
+        for obj in problem.all_objects
     }
     predicates = {
         _lower(f.name): tuple(_lower(p.type.name) if p.type.is_user_type() else "object" for p in f.signature)
@@ -281,7 +282,8 @@ def compile_problem(problem: Any, domain: TaskModel) -> TaskModel:
     """Complete ``domain`` with the problem part of a unified-planning ``Problem`` (the slow, general path)."""
     compiler = _Compiler(problem)
     objects = {
-        _lower(obj.name): (_lower(obj.type.name) if obj.type.is_user_type() else "object") for obj in problem.all_objects
+        _lower(obj.name): (_lower(obj.type.name) if obj.type.is_user_type() else "object")
+        for obj in problem.all_objects
     }
     init = set()
     for fluent, value in problem.explicit_initial_values.items():

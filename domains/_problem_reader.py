@@ -158,7 +158,8 @@ def read_problem(text: str, domain: TaskModel, source: str) -> TaskModel:
             declared = section[1].text if len(section) > 1 and isinstance(section[1], Word) else ""
             if domain.domain_name and declared != domain.domain_name:
                 raise reader.error(
-                    f"the problem is for domain {declared!r}, but the domain file defines {domain.domain_name!r}", section
+                    f"the problem is for domain {declared!r}, but the domain file defines {domain.domain_name!r}",
+                    section,
                 )
         elif head == ":objects" and isinstance(section, list):
             reader.read_objects(section)

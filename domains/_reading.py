@@ -14,11 +14,27 @@ from ._problem_reader import NeedsGeneralReader, read_problem
 
 KNOWN_REQUIREMENTS = frozenset(
     {
-        ":strips", ":typing", ":negative-preconditions", ":disjunctive-preconditions", ":equality",
-        ":existential-preconditions", ":universal-preconditions", ":quantified-preconditions",
-        ":conditional-effects", ":fluents", ":numeric-fluents", ":object-fluents", ":adl",
-        ":durative-actions", ":duration-inequalities", ":continuous-effects", ":derived-predicates",
-        ":timed-initial-literals", ":preferences", ":constraints", ":action-costs",
+        ":strips",
+        ":typing",
+        ":negative-preconditions",
+        ":disjunctive-preconditions",
+        ":equality",
+        ":existential-preconditions",
+        ":universal-preconditions",
+        ":quantified-preconditions",
+        ":conditional-effects",
+        ":fluents",
+        ":numeric-fluents",
+        ":object-fluents",
+        ":adl",
+        ":durative-actions",
+        ":duration-inequalities",
+        ":continuous-effects",
+        ":derived-predicates",
+        ":timed-initial-literals",
+        ":preferences",
+        ":constraints",
+        ":action-costs",
     }
 )
 

@@ -47,5 +47,9 @@ class ForbiddenActionsCritic:
             if step.action.lower() in self.actions
         )
         return Verdict(
-            verifier=self.name, hard=self.hard, valid=not violations, violations=violations, energy=float(len(violations))
+            verifier=self.name,
+            hard=self.hard,
+            valid=not violations,
+            violations=violations,
+            energy=float(len(violations)),
         )

@@ -46,7 +46,9 @@ class Critique(BaseModel):
         soft = [x for v in self.verdicts if not v.hard for x in v.violations]
         return (*hard, *soft)
 
-    def feedback(self, granularity: Granularity = "all", style: Style = "pddl", renderer: Renderer | None = None) -> str:
+    def feedback(
+        self, granularity: Granularity = "all", style: Style = "pddl", renderer: Renderer | None = None
+    ) -> str:
         """The back-prompt text.
 
         ``binary`` says only whether the plan is valid; ``first`` explains the first problem; ``all``

@@ -66,7 +66,10 @@ class HTTPVerifier:
 
     def _failure(self, kind: str, message: str) -> Verdict:
         return Verdict(
-            verifier=self.name, hard=self.hard, valid=False, energy=1.0,
+            verifier=self.name,
+            hard=self.hard,
+            valid=False,
+            energy=1.0,
             violations=(Violation(kind=kind, message=f"verifier {self.name!r}: {message}"),),  # type: ignore[arg-type]
         )
 

@@ -44,26 +44,34 @@ def _equality_failures(schema: ActionSchema, args: tuple[str, ...]) -> list[str]
     return missing
 
 
-def _step_violation(model: TaskModel, index: int, action: str, args: tuple[str, ...], state: set[Atom]) -> Violation | None:
+def _step_violation(
+    model: TaskModel, index: int, action: str, args: tuple[str, ...], state: set[Atom]
+) -> Violation | None:
     """Why step ``index`` cannot be executed in ``state``, or ``None`` if it can."""
     shown = "(" + " ".join((action, *args)) + ")"
     schema = model.actions.get(action)
     if schema is None:
         known = ", ".join(sorted(model.actions))
         return Violation(
-            kind="unknown_action", step=index, action=shown,
+            kind="unknown_action",
+            step=index,
+            action=shown,
             message=f"there is no action '{action}' in domain {model.domain_name or '?'} (actions: {known})",
         )
     if len(args) != schema.arity:
         return Violation(
-            kind="wrong_arity", step=index, action=shown,
+            kind="wrong_arity",
+            step=index,
+            action=shown,
             message=f"'{action}' takes {schema.arity} argument(s) ({' '.join('?' + p for p in schema.params)}), "
             f"got {len(args)}",
         )
     unknown = [a for a in args if a not in model.object_types]
     if unknown:
         return Violation(
-            kind="unknown_object", step=index, action=shown,
+            kind="unknown_object",
+            step=index,
+            action=shown,
             message=f"unknown object(s) {', '.join(unknown)} (objects: {', '.join(sorted(model.objects))})",
         )
     wrong_types = [
@@ -78,7 +86,10 @@ def _step_violation(model: TaskModel, index: int, action: str, args: tuple[str, 
     missing += _equality_failures(schema, args)
     if missing:
         return Violation(
-            kind="precondition", step=index, action=shown, missing=tuple(missing),
+            kind="precondition",
+            step=index,
+            action=shown,
+            missing=tuple(missing),
             message=f"step {index} {shown} is not executable: unmet precondition(s) {', '.join(missing)}",
         )
     return None

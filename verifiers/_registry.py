@@ -36,7 +36,9 @@ def load_verifier(name: str, **config: Any) -> Verifier:
     try:
         factory = registered[name].load()
     except Exception as exc:
-        raise VerifierLoadError(f"Verifier plug-in {name!r} ({registered[name].value}) failed to import: {exc!r}") from exc
+        raise VerifierLoadError(
+            f"Verifier plug-in {name!r} ({registered[name].value}) failed to import: {exc!r}"
+        ) from exc
     try:
         verifier = factory(**config)
     except UsageError:

@@ -14,5 +14,6 @@ def syntax_verdict(extraction: Extraction) -> Verdict:
         Violation(kind="syntax", step=u.line, message=f"cannot read {u.text.strip()!r}: {u.reason}")
         for u in extraction.unreadable
     )
-    return Verdict(verifier="extraction", hard=False, valid=not violations, violations=violations,
-                   energy=float(len(violations)))
+    return Verdict(
+        verifier="extraction", hard=False, valid=not violations, violations=violations, energy=float(len(violations))
+    )

@@ -38,8 +38,13 @@ def parse_val_output(output: str) -> tuple[bool, tuple[Violation, ...]]:
         missing = [m.lower() for m in _SET_TRUE.findall(advice)]
         missing += [f"(not {m.lower()})" for m in _SET_FALSE.findall(advice)]
         violations.append(
-            Violation(kind="precondition", step=time, action=action, missing=tuple(missing),
-                      message=f"VAL: {action} has an unsatisfied precondition at time {time}")
+            Violation(
+                kind="precondition",
+                step=time,
+                action=action,
+                missing=tuple(missing),
+                message=f"VAL: {action} has an unsatisfied precondition at time {time}",
+            )
         )
     elif _GOAL_ADVICE.search(output):
         advice = output[output.find("Plan Repair Advice") :] if "Plan Repair Advice" in output else output
@@ -78,15 +83,25 @@ class VALVerifier:
             for name, text in files.items():
                 (Path(tmp) / name).write_text(text)
             proc = await asyncio.create_subprocess_exec(
-                self.binary, "-v", "domain.pddl", "problem.pddl", "plan", cwd=tmp,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+                self.binary,
+                "-v",
+                "domain.pddl",
+                "problem.pddl",
+                "plan",
+                cwd=tmp,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
             )
             try:
                 out, _ = await asyncio.wait_for(proc.communicate(), self.timeout)
             except TimeoutError:
                 proc.kill()
-                return Verdict(verifier=self.name, valid=False, energy=1.0,
-                               violations=(Violation(kind="timeout", message=f"VAL took over {self.timeout}s"),))
+                return Verdict(
+                    verifier=self.name,
+                    valid=False,
+                    energy=1.0,
+                    violations=(Violation(kind="timeout", message=f"VAL took over {self.timeout}s"),),
+                )
         text = out.decode(errors="replace")
         valid, violations = parse_val_output(text)
         energy = 0.0 if valid else float(max(1, len(violations)))

@@ -137,7 +137,9 @@ BW_PROBLEM = (CORPUS / "blocksworld/problem.pddl").read_text()
         (BW_DOMAIN, "", "p.pddl", 1, "empty"),
     ],
 )
-def test_malformed_pddl_names_file_and_line(domain: str, problem: str, source: str, line: int | None, words: str) -> None:
+def test_malformed_pddl_names_file_and_line(
+    domain: str, problem: str, source: str, line: int | None, words: str
+) -> None:
     with pytest.raises(PDDLError) as caught:
         _task(domain, problem).model()
     error = caught.value

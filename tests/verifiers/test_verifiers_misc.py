@@ -75,7 +75,7 @@ def test_registry_builds_by_name_and_suggests() -> None:
 def test_a_broken_plug_in_is_an_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
     broken = EntryPoint(name="broken", value="no_such_module_xyz:Verifier", group="modulo.verifiers")
     monkeypatch.setattr("verifiers._registry.available_verifiers", lambda: {"broken": broken})
-    with pytest.raises(VerifierLoadError, match="'broken'.*no_such_module_xyz"):
+    with pytest.raises(VerifierLoadError, match=r"'broken'.*no_such_module_xyz"):
         load_verifier("broken")
 
 
