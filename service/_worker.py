@@ -1,0 +1,229 @@
+"""Executing runs: :func:`execute_run` (shared by embedded mode and workers) and the arq worker.
+
+``execute_run`` is idempotent by run id: a finished run is left alone; an unfinished one (re-delivered
+after its worker died) resumes from its last LangGraph checkpoint, so the LLM is not asked again for the
+rounds it completed; :meth:`RecordStore.finish` keeps the first result only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from agents.graph import Round, RunOptions, RunResult, run_task, sqlite_checkpointer
+from agents.llm import LLMClient, LLMSettings, make_client
+from agents.memory import LessonStore, RedisLessonStore, SqliteLessonStore
+from domains import ModuloError, PlanningTask
+from verifiers import HTTPVerifier, PDDLValidator, Verifier
+
+from ._records import RecordStore
+from ._settings import ServiceSettings
+from .api._events import EventBus, LocalBus, RedisBus
+
+log = logging.getLogger("modulo.worker")
+
+
+@dataclass
+class Runtime:
+    """What executing runs needs, opened once per process."""
+
+    settings: ServiceSettings
+    embedded: bool
+    records: RecordStore
+    events: EventBus
+    lessons: LessonStore
+    checkpointer: Any
+    llm_settings: LLMSettings | None = None
+    _llm: LLMClient | None = None
+    cancels: dict[str, asyncio.Event] = field(default_factory=dict)
+    _llm_stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    _llm_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def llm(self) -> LLMClient:
+        """The LLM client, opened on first use (the embedded model's server starts only when needed)."""
+        async with self._llm_lock:
+            if self._llm is None:
+                config = self.llm_settings if self.llm_settings is not None else LLMSettings()
+                self._llm = await self._llm_stack.enter_async_context(make_client(config))
+            return self._llm
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(
+    settings: ServiceSettings, *, embedded: bool, llm_settings: LLMSettings | None = None
+) -> AsyncIterator[Runtime]:
+    async with contextlib.AsyncExitStack() as stack:
+        records = await stack.enter_async_context(RecordStore.for_settings(settings, embedded=embedded))
+        events: EventBus
+        if embedded:
+            events = LocalBus()
+            checkpointer = await stack.enter_async_context(
+                sqlite_checkpointer(settings.data_path / "checkpoints.sqlite")
+            )
+            lessons: LessonStore = await stack.enter_async_context(
+                SqliteLessonStore(settings.data_path / "lessons.sqlite")
+            )
+        else:
+            events = RedisBus(settings.redis_url, settings.prefix)
+            checkpointer = await stack.enter_async_context(_postgres_checkpointer(settings))
+            lessons = await stack.enter_async_context(
+                RedisLessonStore(settings.redis_url, prefix=f"{settings.prefix}:lessons")
+            )
+        stack.push_async_callback(events.aclose)
+        runtime = Runtime(settings, embedded, records, events, lessons, checkpointer, llm_settings)
+        stack.push_async_callback(runtime._llm_stack.aclose)
+        yield runtime
+
+
+@contextlib.asynccontextmanager
+async def _postgres_checkpointer(settings: ServiceSettings) -> AsyncIterator[Any]:
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    from psycopg.rows import dict_row
+    from psycopg_pool import AsyncConnectionPool
+
+    pool = AsyncConnectionPool(
+        settings.database_url, open=False, min_size=1, max_size=20,
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row,
+                "options": f"-c search_path={settings.db_schema}"},
+    )
+    await pool.open(wait=True, timeout=10)
+    try:
+        saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        async with pool.connection() as conn:  # one migration at a time across processes
+            await conn.execute("SELECT pg_advisory_lock(48151624)")
+            try:
+                await saver.setup()
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(48151624)")
+        yield saver
+    finally:
+        await pool.close()
+
+
+def _verifiers(specs: list[dict[str, Any]], settings: ServiceSettings) -> list[Verifier]:
+    found: list[Verifier] = [PDDLValidator()]
+    for spec in specs:
+        found.append(HTTPVerifier(spec["name"], spec["url"], hard=bool(spec.get("hard", True)),
+                                  allowed_hosts=settings.allowed_verifier_hosts))
+    return found
+
+
+async def execute_run(runtime: Runtime, run_id: str) -> str:
+    """Run ``run_id`` to its end (or resume it); returns its final status."""
+    records = runtime.records
+    row = await records.get_run(run_id)
+    if row is None:
+        log.warning("run %s: no record; dropped", run_id)
+        return "missing"
+    if row.finished or not await records.mark_running(run_id):
+        return row.status
+    cancel = runtime.cancels.setdefault(run_id, asyncio.Event())
+    try:
+        fresh = await records.get_run(run_id)
+        if fresh is not None and fresh.cancel_requested:
+            cancel.set()
+        task = PlanningTask.model_validate(row.task)
+        options = RunOptions.model_validate(row.options)
+
+        async def on_round(round_: Round) -> None:
+            await records.add_round(run_id, round_)
+            await runtime.events.publish(run_id, {"type": "round", "number": round_.number})
+
+        try:
+            result = await run_task(
+                task, options, llm=await runtime.llm(), verifiers=_verifiers(row.verifiers, runtime.settings),
+                store=runtime.lessons if options.memory else None, checkpointer=runtime.checkpointer,
+                run_id=run_id, on_round=on_round, cancel=cancel,
+            )
+        except ModuloError as exc:  # the task or a verifier spec is unusable: the run ends as an error
+            stamp = datetime.now(UTC)
+            result = RunResult(run_id=run_id, status="error", reason=str(exc), task_hash=task.content_hash,
+                               options=options, started_at=stamp, finished_at=stamp)
+        await records.finish(run_id, result)
+        with contextlib.suppress(Exception):
+            await runtime.checkpointer.adelete_thread(run_id)
+        await runtime.events.publish(run_id, {"type": "end", "status": result.status})
+        return result.status
+    finally:
+        runtime.cancels.pop(run_id, None)
+
+
+async def cancel_run(runtime: Runtime, run_id: str) -> None:
+    """Ask for ``run_id`` to stop: a queued run ends at once, a running one at its next step."""
+    await runtime.records.request_cancel(run_id)
+    stamp = datetime.now(UTC)
+    row = await runtime.records.get_run(run_id)
+    if row is None or row.finished:
+        return
+    cancelled = RunResult(run_id=run_id, status="cancelled", reason="cancelled before it started",
+                          options=RunOptions.model_validate(row.options), started_at=stamp, finished_at=stamp)
+    if await runtime.records.finish(run_id, cancelled, only_if_queued=True):
+        await runtime.events.publish(run_id, {"type": "end", "status": "cancelled"})
+        return
+    if run_id in runtime.cancels:
+        runtime.cancels[run_id].set()
+    if isinstance(runtime.events, RedisBus):
+        await runtime.events.publish_cancel(run_id)
+
+
+# -- the arq worker ---------------------------------------------------------------------------------------
+
+
+def job_id(settings: ServiceSettings, run_id: str) -> str:
+    return f"{settings.prefix}:run:{run_id}"
+
+
+async def _job(ctx: dict[str, Any], run_id: str) -> str:
+    return await execute_run(ctx["runtime"], run_id)
+
+
+def make_worker(settings: ServiceSettings, *, llm_settings: LLMSettings | None = None) -> Any:
+    """An arq ``Worker`` executing runs from ``settings.queue_name``."""
+    from arq.connections import RedisSettings
+    from arq.worker import Worker, func
+
+    stack = contextlib.AsyncExitStack()
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        runtime = await stack.enter_async_context(open_runtime(settings, embedded=False, llm_settings=llm_settings))
+        ctx["runtime"] = runtime
+        bus = runtime.events
+        if not isinstance(bus, RedisBus):  # pragma: no cover - open_runtime(embedded=False) makes a RedisBus
+            raise TypeError("a worker needs the Redis event bus")
+        cancels = await stack.enter_async_context(bus.cancels())
+
+        async def listen() -> None:
+            while True:
+                run_id = await cancels.get()
+                if run_id in runtime.cancels:
+                    runtime.cancels[run_id].set()
+
+        listener = asyncio.create_task(listen())
+        stack.callback(listener.cancel)
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        await stack.aclose()
+
+    return Worker(
+        functions=[func(_job, name="run", max_tries=1000)],
+        queue_name=settings.queue_name,
+        redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        max_jobs=settings.worker_max_jobs,
+        job_timeout=settings.job_timeout_s,
+        keep_result=60,
+        poll_delay=0.2,
+        on_startup=startup,
+        on_shutdown=shutdown,
+        handle_signals=True,
+        log_results=False,
+    )
+
+
+def run_worker(settings: ServiceSettings) -> None:
+    """``modulo worker``: execute queued runs until SIGINT/SIGTERM."""
+    make_worker(settings).run()
