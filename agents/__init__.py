@@ -1,5 +1,6 @@
-"""The LLM side of Modulo: LLM clients (:mod:`agents.llm`), constrained decoding (:mod:`agents.grammar`)."""
+"""The LLM side of Modulo: LLM clients (:mod:`agents.llm`), constrained decoding (:mod:`agents.grammar`),
+prompts (:mod:`agents.prompts`), the lessons memory (:mod:`agents.memory`) and the loop (:mod:`agents.graph`)."""
 
-from . import grammar, llm
+from . import grammar, graph, llm, memory, prompts
 
-__all__ = ["grammar", "llm"]
+__all__ = ["grammar", "graph", "llm", "memory", "prompts"]
