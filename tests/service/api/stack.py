@@ -137,6 +137,9 @@ class Stack:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait(5)
+            if proc.stdout is not None:
+                proc.stdout.close()
         self.procs.clear()
         self.cleanup()
 
