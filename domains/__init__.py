@@ -2,14 +2,17 @@
 
 from ._domain import Domain, Generator, Renderer
 from ._errors import ModuloError, PDDLError, RunFailure, UnsupportedPDDLError, UsageError
+from ._extract import Extraction, UnreadableLine, extract_plan
 from ._model import ActionSchema, Atom, TaskModel
 from ._plan import Plan, Step
+from ._registry import get_domain, renderer_for_task, shipped
 from ._task import PlanningTask
 
 __all__ = [
     "ActionSchema",
     "Atom",
     "Domain",
+    "Extraction",
     "Generator",
     "ModuloError",
     "PDDLError",
@@ -19,6 +22,11 @@ __all__ = [
     "RunFailure",
     "Step",
     "TaskModel",
+    "UnreadableLine",
     "UnsupportedPDDLError",
     "UsageError",
+    "extract_plan",
+    "get_domain",
+    "renderer_for_task",
+    "shipped",
 ]
