@@ -24,7 +24,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -38,6 +38,13 @@ FAKE = ROOT / "tests" / "fakes" / "fake_llm.py"
 CORPUS = ROOT / "tests" / "corpus" / "blocksworld"
 ANSWER = "(unstack d c)\n(put-down d)\n(unstack a b)\n(stack a d)\n[PLAN END]"
 """Executable, but leaves (on c a) and (on b d) unmet: every round fails and is back-prompted."""
+
+
+class State(TypedDict, total=False):
+    """The state of the no-op reference graph."""
+
+    n: int
+    status: str | None
 
 
 @contextmanager
@@ -110,6 +117,37 @@ async def bare_calls(llm: LLMClient, options: RunOptions, task: PlanningTask, co
     return statistics.median(samples), (time.process_time() - cpu_started) / count
 
 
+async def langgraph_floor(rounds: int, count: int) -> float:
+    """Per round, the same graph shape (5 steps a round) with nodes that do nothing: LangGraph's own cost."""
+    from langgraph.graph import END, START, StateGraph
+
+    async def step(state: State) -> State:
+        return {}
+
+    async def count_round(state: State) -> State:
+        return {"n": state["n"] + 1, "status": "done" if state["n"] + 1 >= rounds else None}
+
+    async def route(state: State) -> str:
+        return "learn" if state.get("status") else "back_prompt"
+
+    graph = StateGraph(State)
+    for name in ("recall", "propose", "extract", "verify", "back_prompt", "learn"):
+        graph.add_node(name, step)
+    graph.add_node("decide", count_round)
+    for a, b in [(START, "recall"), ("recall", "propose"), ("propose", "extract"), ("extract", "verify"),
+                 ("verify", "decide"), ("back_prompt", "propose"), ("learn", END)]:
+        graph.add_edge(a, b)
+    graph.add_conditional_edges("decide", route, ["back_prompt", "learn"])
+    compiled = graph.compile()
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        async for _chunk in compiled.astream({"n": 0}, {"recursion_limit": 6 * rounds + 10}, stream_mode="updates"):
+            pass
+        samples.append((time.perf_counter() - started) / rounds)
+    return statistics.median(samples)
+
+
 async def main(runs: int, rounds: int) -> None:
     task = PlanningTask.from_files(CORPUS / "domain.pddl", CORPUS / "problem.pddl")
     base = RunOptions(max_rounds=rounds, samples_per_round=1, prompt_style="nl", feedback="all", history="full")
@@ -121,8 +159,10 @@ async def main(runs: int, rounds: int) -> None:
             bare, bare_cpu = await bare_calls(llm, base, task, 500)
             print(
                 f"reference: bare LLM call (zero-latency fake, same client): {bare * 1000:.2f} ms wall, "
-                f"{bare_cpu * 1000:.2f} ms CPU in this process\n"
+                f"{bare_cpu * 1000:.2f} ms CPU in this process"
             )
+            floor = await langgraph_floor(rounds, runs * 3)
+            print(f"reference: LangGraph alone, same 5-step round with no-op nodes: {floor * 1000:.2f} ms\n")
             cases = [
                 ("memory on,  no checkpointer", base, True, False, "sync"),
                 ("memory off, no checkpointer", base.model_copy(update={"memory": False}), False, False, "sync"),

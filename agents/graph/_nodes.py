@@ -244,11 +244,11 @@ class Nodes:
 
     async def back_prompt(self, state: LoopState) -> LoopState:
         options = self.options
-        exchanges = []
-        for r in _rounds(state):
-            if r.chosen is not None and r.feedback is not None:
-                text = back_prompt(r.feedback, options.critique_style)
-                exchanges.append(Exchange(answer=r.answers[r.chosen], back_prompt=text))
+        exchanges = [  # from the stored dicts: validating every past Round each round would cost O(rounds²)
+            Exchange(answer=r["answers"][r["chosen"]], back_prompt=back_prompt(r["feedback"], options.critique_style))
+            for r in state.get("rounds") or ()
+            if r.get("chosen") is not None and r.get("feedback") is not None
+        ]
         messages = conversation(state["prompt"], exchanges, options.history, system=options.system_prompt)
         return {"messages": [m.model_dump(mode="json") for m in messages]}
 

@@ -7,7 +7,7 @@ import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
@@ -85,7 +85,7 @@ async def run_task(
     stored: LoopState = {}
     if checkpointer is not None:
         snapshot = await graph.aget_state(config)
-        stored = snapshot.values or {}
+        stored = cast(LoopState, snapshot.values or {})
         if stored:
             if stored.get("task_hash") != task.content_hash:
                 raise UsageError(
@@ -103,18 +103,18 @@ async def run_task(
                 # retry the failed step, keeping the rounds already paid for.
                 cleared: LoopState = {"status": None, "reason": "", "failed_at": None}
                 await graph.aupdate_state(config, cleared, as_node=retry)
-                stored = (await graph.aget_state(config)).values
+                stored = cast(LoopState, (await graph.aget_state(config)).values)
                 run_input = None
     config["recursion_limit"] = recursion_limit(options.max_rounds)
 
     # The state has no reducers, so the final state is the stored (or initial) state with every node's
     # update applied in order; streaming only updates spares LangGraph a full state copy per step.
-    values: LoopState = dict(stored if run_input is None else run_input)  # type: ignore[assignment]
+    values = cast(LoopState, dict(stored if run_input is None else run_input))
     extra = {"durability": durability} if checkpointer is not None else {}
     stream = graph.astream(run_input, config, context=deps_for(options), stream_mode="updates", **extra)
     async for chunk in stream:
         for node, update in chunk.items():
-            values.update(update or {})
+            values.update(cast(LoopState, update or {}))
             if node == "decide" and on_round is not None:
                 outcome = on_round(Round.model_validate(update["rounds"][-1]))
                 if inspect.isawaitable(outcome):
