@@ -179,7 +179,15 @@ def job_id(settings: ServiceSettings, run_id: str) -> str:
 
 
 async def _job(ctx: dict[str, Any], run_id: str) -> str:
-    return await execute_run(ctx["runtime"], run_id)
+    """One delivery of a run.  A run that would outlive arq's job timeout (which fails a job for good) is
+    stopped just before it and queued again: it resumes from its checkpoint."""
+    from arq.worker import Retry
+
+    runtime: Runtime = ctx["runtime"]
+    try:
+        return await asyncio.wait_for(execute_run(runtime, run_id), timeout=runtime.settings.job_timeout_s * 0.8)
+    except TimeoutError:
+        raise Retry(defer=0.1) from None
 
 
 def make_worker(settings: ServiceSettings, *, llm_settings: LLMSettings | None = None) -> Any:
