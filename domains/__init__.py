@@ -1,5 +1,6 @@
 """PDDL planning tasks, plans, shipped domains, natural-language renderings and plan extraction."""
 
+from ._benchmark import load_benchmark
 from ._domain import Domain, Generator, Renderer
 from ._errors import ModuloError, PDDLError, RunFailure, UnsupportedPDDLError, UsageError
 from ._extract import Extraction, UnreadableLine, extract_plan
@@ -27,6 +28,7 @@ __all__ = [
     "UsageError",
     "extract_plan",
     "get_domain",
+    "load_benchmark",
     "renderer_for_task",
     "shipped",
 ]
