@@ -43,6 +43,9 @@ class ServiceSettings(BaseSettings):
         default=3600, gt=0,
         description="longest run a worker allows; a killed worker's runs are taken again after this + 10 s",
     )
+    sweep_interval_s: float = Field(
+        default=30, gt=0, description="how often each worker queues again unfinished runs that lost their job"
+    )
     worker_max_jobs: int = Field(default=200, ge=1, description="runs one worker process executes at once")
     embedded_concurrency: int = Field(default=64, ge=1, description="runs at once in embedded mode")
     docs_public: bool = Field(default=True, description="serve /docs and /openapi.json without a key")

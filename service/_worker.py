@@ -129,6 +129,10 @@ async def execute_run(runtime: Runtime, run_id: str) -> str:
             cancel.set()
         task = PlanningTask.model_validate(row.task)
         options = RunOptions.model_validate(row.options)
+        # Reading a new domain imports unified-planning and parses it: seconds of CPU that would stall
+        # every other run of this process (and their timeouts) if done on the event loop.
+        with contextlib.suppress(ModuloError):  # run_task raises it again below, where it is handled
+            await asyncio.to_thread(task.model)
 
         async def on_round(round_: Round) -> None:
             await records.add_round(run_id, round_)
@@ -179,15 +183,57 @@ def job_id(settings: ServiceSettings, run_id: str) -> str:
 
 
 async def _job(ctx: dict[str, Any], run_id: str) -> str:
-    """One delivery of a run.  A run that would outlive arq's job timeout (which fails a job for good) is
-    stopped just before it and queued again: it resumes from its checkpoint."""
+    """One delivery of a run.  Whatever goes wrong, the run is queued again rather than failed by arq (which
+    would leave it ``running`` for ever): a run that would outlive arq's job timeout is stopped before it,
+    and any other exception (PostgreSQL or Redis gone, the LLM unreachable) retries with a growing delay.
+    Either way the run resumes from its checkpoint.  The sweeper (:func:`requeue_lost_runs`) catches the rest
+    (a job arq failed anyway, a worker killed)."""
     from arq.worker import Retry
 
     runtime: Runtime = ctx["runtime"]
+    tries = int(ctx.get("job_try") or 1)
     try:
-        return await asyncio.wait_for(execute_run(runtime, run_id), timeout=runtime.settings.job_timeout_s * 0.8)
+        return await asyncio.wait_for(execute_run(runtime, run_id), timeout=_run_budget(runtime.settings))
     except TimeoutError:
         raise Retry(defer=0.1) from None
+    except Exception as exc:
+        delay = min(60.0, 0.5 * 2 ** min(tries, 7))
+        log.warning("run %s: %s: %s; queued again in %.1f s (try %d)", run_id, type(exc).__name__, exc, delay, tries)
+        raise Retry(defer=delay) from exc
+
+
+def _run_budget(settings: ServiceSettings) -> float:
+    """How long one delivery may execute: arq's job timeout less room to stop the run and checkpoint it."""
+    return max(settings.job_timeout_s * 0.5, settings.job_timeout_s - max(2.0, settings.job_timeout_s * 0.2))
+
+
+async def requeue_lost_runs(runtime: Runtime, redis: Any) -> int:
+    """Queue again every unfinished run that has no arq job (a job arq failed or dropped); returns how many.
+
+    Safe with any number of workers and the API doing it at once: the job id is the run's, and arq
+    enqueues an id only while no job (queued, in progress) has it.
+    """
+    from arq.constants import job_key_prefix
+
+    settings = runtime.settings
+    run_ids = await runtime.records.unfinished_runs()
+    if not run_ids:
+        return 0
+    async with redis.pipeline(transaction=False) as pipe:
+        for run_id in run_ids:
+            pipe.exists(job_key_prefix + job_id(settings, run_id))
+        present = await pipe.execute()
+    lost = [run_id for run_id, found in zip(run_ids, present, strict=True) if not found]
+    for run_id in lost:
+        await redis.enqueue_job("run", run_id, _job_id=job_id(settings, run_id), _queue_name=settings.queue_name)
+    if lost:
+        log.warning("queued again %d unfinished run(s) that had no job", len(lost))
+    return len(lost)
+
+
+def _warm_up() -> None:
+    """Pay the parser's import (~1.5 s of CPU) before taking jobs, not inside the first runs' time budget."""
+    import unified_planning.io  # noqa: F401
 
 
 def make_worker(settings: ServiceSettings, *, llm_settings: LLMSettings | None = None) -> Any:
@@ -213,17 +259,29 @@ def make_worker(settings: ServiceSettings, *, llm_settings: LLMSettings | None =
 
         listener = asyncio.create_task(listen())
         stack.callback(listener.cancel)
+        await asyncio.to_thread(_warm_up)
+
+        async def sweep() -> None:
+            while True:
+                try:
+                    await requeue_lost_runs(runtime, ctx["redis"])
+                except Exception:  # the database or Redis is away: try again at the next sweep
+                    log.exception("sweeping for lost runs failed")
+                await asyncio.sleep(settings.sweep_interval_s)
+
+        sweeper = asyncio.create_task(sweep())
+        stack.callback(sweeper.cancel)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         await stack.aclose()
 
     return Worker(
-        functions=[func(_job, name="run", max_tries=1000)],
+        functions=[func(_job, name="run", max_tries=1_000_000, keep_result=0)],
         queue_name=settings.queue_name,
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         max_jobs=settings.worker_max_jobs,
         job_timeout=settings.job_timeout_s,
-        keep_result=60,
+        keep_result=0,  # a finished job's id may be queued again at once (see requeue_lost_runs)
         poll_delay=0.2,
         on_startup=startup,
         on_shutdown=shutdown,

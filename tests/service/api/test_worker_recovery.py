@@ -1,0 +1,79 @@
+"""A run never stays ``running`` for ever: a failing delivery is retried, and a run whose arq job is gone is
+queued again (on PostgreSQL and Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from service._records import RecordStore, RunRow, now
+from service._settings import ServiceSettings
+from service._worker import _job, _run_budget, job_id, requeue_lost_runs
+
+from .stack import PG_URL, REDIS_URL, services_available
+
+
+class _DatabaseGone:
+    async def get_run(self, run_id: str) -> None:
+        raise OSError("connection refused")
+
+
+def test_a_job_that_fails_is_retried_with_a_growing_delay() -> None:
+    from arq.worker import Retry
+
+    runtime = SimpleNamespace(settings=ServiceSettings(job_timeout_s=60), records=_DatabaseGone())
+    delays = []
+    for tries in (1, 4):
+        with pytest.raises(Retry) as caught:
+            asyncio.run(_job({"runtime": runtime, "job_try": tries}, "r1"))
+        delays.append(caught.value.defer_score)
+    assert delays[0] is not None and delays[1] is not None and 0 < delays[0] < delays[1] <= 60_000
+
+
+def test_the_run_budget_leaves_room_before_arqs_timeout() -> None:
+    for timeout in (4.0, 6.0, 60.0, 3600.0):
+        budget = _run_budget(ServiceSettings(job_timeout_s=timeout))
+        assert timeout * 0.5 <= budget <= timeout - min(2.0, timeout * 0.5)
+
+
+def test_unfinished_runs_without_a_job_are_queued_again() -> None:
+    if not services_available():
+        pytest.skip("needs PostgreSQL and Redis")
+    tag = uuid.uuid4().hex[:10]
+    settings = ServiceSettings(database_url=PG_URL, db_schema=f"t_{tag}", redis_url=REDIS_URL,
+                               prefix=f"modulo-test-{tag}")
+    asyncio.run(_requeue_scenario(settings))
+
+
+async def _requeue_scenario(settings: ServiceSettings) -> None:
+    import psycopg
+    from arq.connections import RedisSettings, create_pool
+
+    redis = await create_pool(RedisSettings.from_dsn(settings.redis_url), default_queue_name=settings.queue_name)
+    try:
+        async with RecordStore.for_settings(settings, embedded=False) as records:
+            ids = []
+            for status in ("queued", "running", "solved"):
+                row = RunRow(id=uuid.uuid4().hex, namespace="ns", status="queued", request_hash="h",
+                             task={}, options={}, created_at=now())
+                await records.create_run(row)
+                if status != "queued":
+                    await records.mark_running(row.id)
+                ids.append(row.id)
+            await records.driver.execute("UPDATE runs SET status = 'solved' WHERE id = ?", (ids[2],))
+            runtime: Any = SimpleNamespace(settings=settings, records=records)
+            assert await requeue_lost_runs(runtime, redis) == 2
+            assert await requeue_lost_runs(runtime, redis) == 0  # their jobs exist now
+            queued = {m.decode() for m in await redis.zrange(settings.queue_name, 0, -1)}
+            assert queued == {job_id(settings, ids[0]), job_id(settings, ids[1])}
+    finally:
+        keys = [k async for k in redis.scan_iter(match=f"*{settings.prefix}*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+        async with await psycopg.AsyncConnection.connect(settings.database_url, autocommit=True) as conn:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{settings.db_schema}" CASCADE')  # type: ignore[arg-type]
