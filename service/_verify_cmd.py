@@ -12,8 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from domains import Extraction, ModuloError, PlanningTask, Renderer, extract_plan, renderer_for_task
-from verifiers import Critique, Granularity, PDDLValidator, Style, Verifier, validate
-from verifiers._syntax import syntax_verdict
+from verifiers import Critique, Granularity, PDDLValidator, Style, Verifier, syntax_verdict, validate
 
 
 class VerifyRequest(BaseModel):

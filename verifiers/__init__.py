@@ -6,6 +6,7 @@ from ._http import HTTPVerifier
 from ._pddl_validator import PDDLValidator, validate
 from ._protocol import Verifier
 from ._registry import ENTRY_POINT_GROUP, VerifierLoadError, available_verifiers, load_verifier
+from ._syntax import syntax_verdict
 from ._val import VALVerifier, find_val, parse_val_output
 from ._verdict import Verdict, Violation, ViolationKind
 
@@ -28,5 +29,6 @@ __all__ = [
     "find_val",
     "load_verifier",
     "parse_val_output",
+    "syntax_verdict",
     "validate",
 ]

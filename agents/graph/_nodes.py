@@ -28,8 +28,7 @@ from agents.memory import (
 )
 from agents.prompts import Exchange, back_prompt, conversation, task_prompt
 from domains import Extraction, Plan, PlanningTask, Renderer, RunFailure, extract_plan
-from verifiers import Critique, Verdict, Verifier, Violation
-from verifiers._syntax import syntax_verdict
+from verifiers import Critique, Verdict, Verifier, Violation, syntax_verdict
 
 from ._options import RunOptions
 from ._state import Json, LoopState
