@@ -30,8 +30,10 @@ when they match it case-insensitively.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
@@ -271,7 +273,7 @@ def _regions(lines: list[str]) -> list[list[tuple[int, str]]]:
                 if current is not None:
                     blocks.append([*current, (number, rest[: closed.start()])])
                     current = None
-                elif before_close is None and not blocks:
+                elif before_close is None and not blocks:  # a close with nothing open
                     before_close = [*numbered[: number - 1], (number, rest[: closed.start()])]
                 rest = rest[closed.end() :]
             else:
@@ -280,7 +282,9 @@ def _regions(lines: list[str]) -> list[list[tuple[int, str]]]:
                 break
     if current is not None:
         blocks.append(current)
-    return blocks or ([before_close] if before_close is not None else [numbered])
+    if before_close is not None:
+        return [before_close, *blocks]  # "[PLAN END]" before any "[PLAN]": what precedes it is the plan
+    return blocks or [numbered]
 
 
 # -- choosing the plan among the step lines -------------------------------------------------------------------
@@ -288,9 +292,7 @@ def _regions(lines: list[str]) -> list[list[tuple[int, str]]]:
 
 def _assemble(lines: list[_Line]) -> Extraction:
     kept = _without_repeats(lines, _runs(lines))
-    notations = [lines[run[0]].notation for run in kept]
-    if "pddl" in notations and "words" in notations and _changes(notations) == 1:
-        kept = [run for run in kept if lines[run[0]].notation == "pddl"]
+    kept = _pddl_over_its_paraphrase(lines, kept)
     chosen = sorted(i for run in kept for i in run)
     steps = tuple(step for i in chosen for step in lines[i].steps)
     return Extraction(plan=Plan(steps=steps), unreadable=_unreadable(lines, chosen))
@@ -358,8 +360,17 @@ def _keys(lines: list[_Line], run: list[int]) -> list[tuple[str, ...]]:
     return [(s.action.lower(), *(a.lower() for a in s.args)) for i in run for s in lines[i].steps]
 
 
-def _changes(values: list[str]) -> int:
-    return sum(1 for a, b in itertools.pairwise(values) if a != b)
+def _pddl_over_its_paraphrase(lines: list[_Line], runs: list[list[int]]) -> list[list[int]]:
+    """A plan in words and then in PDDL (or the other way round): the PDDL one, if every step read from
+    the words is also in it (the words may have lost a step the reader could not make out)."""
+    notations = [lines[run[0]].notation for run in runs]
+    if sum(1 for a, b in itertools.pairwise(notations) if a != b) != 1:
+        return runs
+    pddl = collections.Counter(k for run in runs if lines[run[0]].notation == "pddl" for k in _keys(lines, run))
+    words = collections.Counter(k for run in runs if lines[run[0]].notation == "words" for k in _keys(lines, run))
+    if words and words <= pddl:
+        return [run for run in runs if lines[run[0]].notation == "pddl"]
+    return runs
 
 
 def _unreadable(lines: list[_Line], chosen: list[int]) -> tuple[UnreadableLine, ...]:
@@ -367,17 +378,38 @@ def _unreadable(lines: list[_Line], chosen: list[int]) -> tuple[UnreadableLine, 
         found = [line for line in lines if line.attempt == _STRONG]
     else:
         styles = {lines[i].deco.style for i in chosen if lines[i].deco.style is not None}
+        indent = min(lines[i].deco.indent for i in chosen)
 
         def meant(line: _Line) -> bool:
             return line.attempt == _STRONG or (line.attempt == _ITEM and line.deco.style in styles)
 
-        first, last = chosen[0], chosen[-1]
-        while first > 0 and meant(lines[first - 1]):
-            first -= 1
-        while last + 1 < len(lines) and meant(lines[last + 1]):
-            last += 1
+        first = _edge(lines, chosen[0], -1, meant, styles, indent)
+        last = _edge(lines, chosen[-1], +1, meant, styles, indent)
         found = [line for line in lines[first : last + 1] if not line.steps and meant(line)]
     return tuple(UnreadableLine(line=u.number, text=u.text, reason=u.reason) for u in found)
+
+
+def _edge(
+    lines: list[_Line],
+    start: int,
+    direction: int,
+    meant: Callable[[_Line], bool],
+    styles: set[tuple[str, int] | None],
+    indent: int,
+) -> int:
+    """How far the plan reaches beyond its first or last step: over unreadable attempts right next to it,
+    past explanations nested under a step, and past blank lines to an item of the plan's own list."""
+    edge, i, gap = start, start + direction, False
+    while 0 <= i < len(lines):
+        line = lines[i]
+        if meant(line) and (not gap or line.deco.style in styles):
+            edge, gap = i, False
+        elif not line.text.strip():
+            gap = True
+        elif line.deco.indent <= indent or line.steps:
+            break
+        i += direction
+    return edge
 
 
 def _under_a_step(before: list[_Line], line: _Line) -> bool:

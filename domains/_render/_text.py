@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_MARKDOWN = re.compile(r"\*\*|__|`+|~~|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
+_MARKDOWN = re.compile(r"\*\*|__|`+|~~|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)")
+_ITALIC = re.compile(r"(?<!\w)_([^_\s](?:[^_]*[^_\s])?)_(?!\w)")  # "_d_" is d; "a_" and "package_0" stay
 _SPACES = re.compile(r"\s+")
 _EDGE_PUNCTUATION = " \t.,;:!?\"'“”‘’"
 
@@ -24,7 +25,7 @@ def clean_phrase(text: str) -> str:
 
     LLMs decorate steps freely ("**Unstack** the Red block."); renderers read the bare phrase.
     """
-    text = _MARKDOWN.sub("", text.lower())
+    text = _ITALIC.sub(r"\1", _MARKDOWN.sub("", text.lower()))
     text = _SPACES.sub(" ", text)
     return text.strip(_EDGE_PUNCTUATION)
 

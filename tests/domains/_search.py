@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import heapq
+import itertools
 
 from domains import Plan, Step, TaskModel
 
@@ -16,6 +16,17 @@ def _groundings(model: TaskModel) -> list[tuple[str, tuple[str, ...]]]:
         for args in itertools.product(*candidates):
             ground.append((name, args))
     return ground
+
+
+def sensible_steps(model: TaskModel) -> list[Step]:
+    """Ground actions whose unchanging preconditions hold (``(load-truck p0 t1 l1-0)``, not ``p0 c1 l1-0``)."""
+    changing = {atom[0] for s in model.actions.values() for atom in (*s.add, *s.delete)}
+    steps = []
+    for name, args in _groundings(model):
+        pre = model.actions[name].ground_pre_pos(args)
+        if all(p in model.init for p in pre if p[0] not in changing):
+            steps.append(Step(action=name, args=args))
+    return steps
 
 
 def solve(model: TaskModel, limit: int = 200_000) -> Plan | None:
