@@ -23,7 +23,13 @@ import httpx
 REPO = Path(__file__).resolve().parents[3]
 PG_URL = os.environ.get("MODULO_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("MODULO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-CLI = [sys.executable, "-m", "service._serve_cli"]
+CLI = [sys.executable, "-m", "service.cli"]  # what the `modulo` script runs (pyproject: service.cli:app)
+WORKER_ARGS = ["worker"]
+
+
+def serve_args(host: str, port: int, *, embedded: bool = False) -> list[str]:
+    """``modulo serve`` as the tests and docker-compose.yml run it."""
+    return ["serve", "--host", host, "--port", str(port)] + (["--embedded"] if embedded else [])
 KEYS = ("key-alice", "key-bob")
 
 
@@ -101,7 +107,7 @@ class Stack:
 
     def start_api(self, *, embedded: bool = False) -> None:
         port = free_port()
-        args = [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)] + (["--embedded"] if embedded else [])
+        args = [*CLI, *serve_args("127.0.0.1", port, embedded=embedded)]
         log = self._log("api")
         self.procs["api"] = subprocess.Popen(args, cwd=REPO, env=self.env(), stdout=log, stderr=log)
         os.close(log)
@@ -118,7 +124,7 @@ class Stack:
 
     def start_worker(self, name: str = "worker") -> subprocess.Popen[bytes]:
         log = self._log(name)
-        proc = subprocess.Popen([*CLI, "worker"], cwd=REPO, env=self.env(), stdout=log, stderr=log)
+        proc = subprocess.Popen([*CLI, *WORKER_ARGS], cwd=REPO, env=self.env(), stdout=log, stderr=log)
         os.close(log)
         self.procs[name] = proc
         return proc
