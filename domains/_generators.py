@@ -95,18 +95,21 @@ def block_names(n: int) -> list[str]:
 _MYSTERY = {"on": "craves", "ontable": "planet", "clear": "province", "handempty": "harmony"}
 
 
-def _blocks_atoms(seed: int, size: int, domain: str) -> tuple[list[str], list[tuple[str, ...]], list[tuple[str, ...]]]:
+Atom = tuple[str, ...]
+
+
+def _blocks_atoms(seed: int, size: int, domain: str) -> tuple[list[str], list[Atom], list[Atom]]:
     """Blocks, initial atoms and goal atoms (PlanBench style: the goal only says what is on what)."""
     check_size(domain, size, 2, "blocks (a goal stacks one block on another)")
     rng = rng_for(domain.removeprefix("mystery_"), seed, size)
     blocks = block_names(size)
-    init: list[tuple[str, ...]] = [("handempty",)]
+    init: list[Atom] = [("handempty",)]
     for tower in random_towers(rng, blocks):
         init.append(("ontable", tower[0]))
         init.extend(("on", upper, lower) for lower, upper in itertools.pairwise(tower))
         init.append(("clear", tower[-1]))
     while True:
-        goal = [
+        goal: list[Atom] = [
             ("on", upper, lower) for tower in random_towers(rng, blocks) for lower, upper in itertools.pairwise(tower)
         ]
         if goal and not set(goal) <= set(init):
@@ -114,7 +117,7 @@ def _blocks_atoms(seed: int, size: int, domain: str) -> tuple[list[str], list[tu
     return blocks, init, goal
 
 
-def _atom_text(atom: tuple[str, ...], rename: dict[str, str] | None = None) -> str:
+def _atom_text(atom: Atom, rename: dict[str, str] | None = None) -> str:
     pred = rename.get(atom[0], atom[0]) if rename else atom[0]
     return "(" + " ".join((pred, *atom[1:])) + ")"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -43,10 +44,14 @@ def test_read_step_inverts_render_step(name: str, seed: int, data: st.DataObject
     domain = get_domain(name)
     step = data.draw(st.sampled_from(_steps(name, seed)), label="step")
     text = domain.renderer.render_step(step)
-    decorate = data.draw(
-        st.sampled_from([str, str.upper, str.capitalize, lambda t: f"**{t}.**", lambda t: f"  {t};  "]),
-        label="decoration",
-    )
+    decorations: list[Callable[[str], str]] = [
+        str,
+        str.upper,
+        str.capitalize,
+        lambda t: f"**{t}.**",
+        lambda t: f"  {t};  ",
+    ]
+    decorate = data.draw(st.sampled_from(decorations), label="decoration")
     assert domain.renderer.read_step(decorate(text)) == step, text
 
 
