@@ -146,15 +146,24 @@ class _Extractor:
 
     def _read_region(self, region: list[tuple[int, str]]) -> list[_Line]:
         read: list[_Line] = []
+        # The lines this one is nested under (each less indented than the next), and whether any of
+        # them, or what they are nested under, holds a step.
+        ancestors: list[tuple[int, bool]] = []
         for number, text in region:
             if _STOP.match(text) and any(line.steps for line in read):
                 break
             line = self._read_line(number, text)
-            if line.text.strip() and _under_a_step(read, line):
+            read.append(line)
+            if not text.strip():
+                continue
+            while ancestors and ancestors[-1][0] >= line.deco.indent:
+                ancestors.pop()
+            under_a_step = bool(ancestors) and ancestors[-1][1]
+            if under_a_step:
                 # "2. **Stack the red block on the blue block.**" then, indented under it, "- Stack the red
                 # block onto the blue block." restates the step: the plan is the outermost list.
                 line.steps, line.attempt = [], None
-            read.append(line)
+            ancestors.append((line.deco.indent, under_a_step or bool(line.steps)))
         return read
 
     # -- one line ---------------------------------------------------------------------------------------------
@@ -410,20 +419,6 @@ def _edge(
             break
         i += direction
     return edge
-
-
-def _under_a_step(before: list[_Line], line: _Line) -> bool:
-    """Whether a line is nested (indented deeper) under a line that holds a step, however deep."""
-    indent = line.deco.indent
-    for other in reversed(before):
-        if not other.text.strip() or other.deco.indent >= indent:
-            continue
-        if other.steps:
-            return True
-        indent = other.deco.indent
-        if indent == 0:
-            break
-    return False
 
 
 def _phrasings(body: str) -> list[str]:

@@ -58,8 +58,8 @@ _SPECS: dict[str, _Spec] = {
     ),
 }
 
-ALIASES = {"blocksworld_hard": "blocksworld", "blocksworld_3": "blocksworld", "mystery": "mystery_blocksworld"}
-"""Benchmark folder names that use a shipped domain under another name (PlanBench's blocksworld_hard)."""
+ALIASES = {"mystery": "mystery_blocksworld", "depot": "depots", "bw": "blocksworld"}
+"""Other names users give the shipped domains."""
 
 
 @cache
@@ -97,9 +97,14 @@ def get_domain(name: str) -> Domain:
 
 
 def shipped_renderer(name: str) -> PhraseRenderer | None:
-    """The renderer of a shipped domain (also under an alias), or ``None``."""
-    spec = _SPECS.get(ALIASES.get(name, name))
-    return spec.renderer() if spec else None
+    """The renderer for a benchmark folder named after a shipped domain, or ``None``.
+
+    The name may extend a shipped one ("blocksworld_hard", "logistics-large"): the longest match wins.
+    """
+    key = name.strip().lower().replace("-", "_")
+    key = ALIASES.get(key, key)
+    matches = [n for n in _SPECS if key == n or key.startswith(n + "_")]
+    return _SPECS[max(matches, key=len)].renderer() if matches else None
 
 
 @cache

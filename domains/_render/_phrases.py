@@ -66,14 +66,14 @@ class PhraseRenderer:
 
     def render_step(self, step: Step) -> str:
         template = self.step_templates.get(step.action.lower())
-        if template is None or template.count("{") != len(step.args):
+        if template is None or len(_SLOT.findall(template)) != len(step.args):
             return step.to_pddl()
         return template.format(*(self.name_object(a.lower()) for a in step.args))
 
     def render_atom(self, atom: Atom) -> str:
-        template = self.atom_templates.get(atom[0].lower())
-        if template is None:
-            return "(" + " ".join(atom) + ")"
+        template = self.atom_templates.get(atom[0].lower()) if atom else None
+        if template is None or len(_SLOT.findall(template)) != len(atom) - 1:
+            return "(" + " ".join(atom) + ")"  # an atom the domain does not have: say exactly what it is
         return template.format(*(self.name_object(a.lower()) for a in atom[1:]))
 
     def read_step(self, text: str) -> Step | None:

@@ -127,6 +127,9 @@ def test_a_step_the_renderer_cannot_phrase_falls_back_to_pddl() -> None:
     r = get_domain("blocksworld").renderer
     assert r.render_step(_step("fly", "a")) == "(fly a)"
     assert r.render_step(_step("stack", "a")) == "(stack a)"  # wrong arity: say exactly what it is
+    assert r.render_atom(("on", "a")) == "(on a)"
+    assert r.render_atom(("above", "a", "b")) == "(above a b)"
+    assert r.render_atom(()) == "()"
 
 
 VARIANTS = {
