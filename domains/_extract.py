@@ -79,9 +79,20 @@ _NAME = re.compile(r"[\w-]+")
 _CALL = re.compile(r"([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?)\s*\(([^()]*)\)")  # stack(a, b), Pick up(orange)
 _PDDL_GLUE = re.compile(r"^[\s,;.>\-=|:'`]*(?:(?:and|then|->|→)[\s,;.>\-=|:'`]*)*$", re.IGNORECASE)
 _EXPLANATION = re.compile(r"\s+(?:-|–|—|--)\s+|:\s+|;\s*|,\s+(?:then|and|so|since|because|which|as)\b")
+# Sequence words before a step ("Next, pick up …"); not "I/we/you can …", which is how reasoning reads.
+_LEAD_IN = re.compile(
+    r"^(?:(?:then|next|first|firstly|second|secondly|third|finally|lastly|now|after that|afterwards"
+    r"|perform|execute)\b[,:]?\s+)+",
+    re.IGNORECASE,
+)
 _FILLERS = frozenset(
     {"the", "a", "an", "block", "object", "from", "on", "onto", "to", "top", "of", "at", "in", "into", "with"}
     | {"using", "off", "upon", "table", "down", "up", "back"}
+)
+
+_PROSE = frozenset(
+    {"the", "an", "is", "are", "was", "were", "be", "to", "of", "and", "or", "all", "remain", "remains", "this"}
+    | {"that", "it", "same", "other", "not", "no", "for", "with", "as", "we", "you", "i", "will", "can", "note"}
 )
 
 _STRONG = "strong"  # certainly meant as a step
@@ -177,7 +188,7 @@ class _Extractor:
             return line
         steps, line.notation = self._pddl_steps(body), "pddl"
         if not steps:
-            step = next(filter(None, map(self._read_words, _phrasings(body))), None)
+            step = next(filter(None, map(self._read_words, _phrasings(body, line.deco.kind == "number"))), None)
             steps, line.notation = ([step], "words") if step else ([], "")
         line.steps = [self._normalise(step, number) for step in steps]
         if not line.steps:
@@ -203,11 +214,14 @@ class _Extractor:
             )
         if head in self.predicates or not pddl_only or not args:
             return False  # an atom, a word in parentheses, or a marker such as "(plan)"
-        # An unknown action is kept for the validator to name, if its arguments look like the task's objects.
-        return not self.objects or all(a.lower() in self.objects for a in args)
+        # An unknown action is kept for the validator to name, if its arguments look like the task's objects
+        # (without a task: if the words do not read as English, "(all other conditions remain the same)").
+        if self.objects:
+            return all(a.lower() in self.objects for a in args)
+        return not {w.lower() for w in words} & _PROSE
 
     def _read_words(self, phrase: str) -> Step | None:
-        call = _CALL.fullmatch(phrase.strip().rstrip(".,;:!"))
+        call = _CALL.fullmatch(phrase.strip(" *_`").rstrip(".,;:!"))
         if call is not None:
             head, args = call.group(1), call.group(2).replace(",", " ").split()
             if self.renderer is not None and (step := self.renderer.read_step(f"{head} {' '.join(args)}")):
@@ -421,14 +435,21 @@ def _edge(
     return edge
 
 
-def _phrasings(body: str) -> list[str]:
-    """The body, then without parenthetical remarks, then the part before an explanation."""
+def _phrasings(body: str, numbered: bool) -> list[str]:
+    """Ways to read a line, most literal first: the body; without a leading "Then,"/"Next,"; for a numbered
+    item, the bold part it opens with ("3. **Attack object c** to create pain": in a bullet that is how
+    reasoning reads); without parenthetical remarks; and each cut before an explanation ("… - because")."""
     candidates = [body]
-    bare = _GROUP.sub("", body).strip()
-    if bare and bare != body:
-        candidates.append(bare)
     for candidate in list(candidates):
-        head = _EXPLANATION.split(candidate, maxsplit=1)[0].strip()
-        if head and head not in candidates:
-            candidates.append(head)
-    return candidates
+        bare = _LEAD_IN.sub("", candidate)
+        if bare != candidate:
+            candidates.append(bare)
+    for candidate in list(candidates):
+        if numbered and "**" in candidate:
+            candidates.append(candidate.split("**", 1)[0])
+    for candidate in list(candidates):
+        candidates.append(_GROUP.sub("", candidate))
+    for candidate in list(candidates):
+        candidates.append(_EXPLANATION.split(candidate, maxsplit=1)[0])
+    unique = dict.fromkeys(c.strip() for c in candidates)
+    return [c for c in unique if c]

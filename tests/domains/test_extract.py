@@ -61,6 +61,18 @@ FORMATS = {
         "4. Stack the orange block on top of the red block."
     ),
     "call style": "1. Unstack(red, blue)\n2. Put down(red)\n3. pick-up(c)\n4. stack(c, a)",
+    "call style in bold, explained": (
+        "1. **Unstack(Red, Blue)**: Unstack the red block from the blue block.\n2. **PutDown(red)** - now empty\n"
+        "3. **PICKUP(orange)**: Pick up the orange block.\n4. **Stack(orange, red)**: Stack it on the red block."
+    ),
+    "sequence words": (
+        "First, unstack the red block from the blue block.\nThen put down the red block.\n"
+        "Next, pick up the orange block.\nFinally, stack the orange block on top of the red block."
+    ),
+    "numbered items opening with the step in bold": (
+        "1. **Unstack the red block from the blue block** to free it.\n2. **Put down the red block** on the side.\n"
+        "3. **Pick up the orange block** *(it is clear)*\n4. **Perform Stack the orange block on the red block**"
+    ),
     "words with the task's names": "1. unstack a from b\n2. put down block a\n3. pick-up c\n4. stack c on a",
     "plan markers": "Sure.\n[PLAN]\nunstack the red block from on top of the blue block\nput down the red block\n"
     "pick up the orange block\nstack the orange block on top of the red block\n[PLAN END]\n"
@@ -123,6 +135,7 @@ def test_names_are_normalised_only_when_the_task_knows_them() -> None:
 
 def test_without_a_task_or_renderer_pddl_is_still_read() -> None:
     assert steps(extract_plan("Plan:\n1. (unstack a b)\n2. (put-down a)")) == ["(unstack a b)", "(put-down a)"]
+    assert steps(extract_plan("(unstack a b)\n(All other conditions remain the same)")) == ["(unstack a b)"]
     assert steps(extract_plan("unstack the red block from on top of the blue block")) == []
 
 
@@ -154,6 +167,16 @@ def test_unreadable_lines_inside_the_plan_are_reported() -> None:
     assert all(isinstance(u, UnreadableLine) and u.reason for u in extraction.unreadable)
     assert "unbalanced" in extraction.unreadable[2].reason
     assert extraction.unreadable[0].text == "2. Stack the purple block on the orange block"
+
+
+def test_reasoning_bullets_are_not_steps() -> None:
+    text = (
+        "1. **Pick up the orange block**\n2. **Stack the orange block on the red block**\n\nWhy not otherwise?\n"
+        "- **Stack the orange block on the blue block** would not reach the goal.\n"
+        "- We can stack the orange block on the red block only once it is clear."
+    )
+    extraction = extract_plan(text, bw_task())
+    assert steps(extraction) == ["(pick-up c)", "(stack c a)"] and extraction.unreadable == ()
 
 
 def test_chatter_is_not_unreadable() -> None:
