@@ -71,7 +71,8 @@ class Domain(BaseModel):
 
     def task(self, problem: Path | str) -> PlanningTask:
         """A task for one of this domain's problems, given as a path or as PDDL text."""
-        path = Path(problem) if not str(problem).lstrip().startswith("(") else None
+        # PDDL text may open with a comment (";"), as generated problems do; a path never starts with either.
+        path = Path(problem) if not str(problem).lstrip().startswith(("(", ";")) else None
         if path is not None:
             return PlanningTask(
                 domain_pddl=self.domain_pddl,
