@@ -131,9 +131,8 @@ def test_a_killed_batch_resumes_without_paying_twice(fake_process: tuple[str, Pa
     lines = (out / "results.jsonl").read_text().splitlines()
     assert sorted(json.loads(line)["instance"] for line in lines) == sorted(ROUNDS)  # one result each
     records = {r.instance: r for r in read_results(out)}
-    assert {name: (r.status, r.solved_round) for name, r in records.items()} == {
-        name: ("solved", n) for name, n in ROUNDS.items()
-    }
+    outcomes = {name: (r.status, r.solved_round) for name, r in records.items()}
+    assert outcomes == {name: ("solved", n) for name, n in ROUNDS.items()}, [r.reason for r in records.values()]
 
     _settle(base, log)
     calls = _calls(log)
