@@ -106,11 +106,20 @@ def list_domains(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
 
 
 def _mount_subcommands() -> None:
+    from ._batch_cli import batch, report
     from ._lessons_cli import lessons_app
     from ._llm_cli import llm_app
+    from ._serve_cli import keys_app, serve, worker
+    from ._solve_cli import solve
 
+    app.command("solve")(solve)
+    app.command("batch")(batch)
+    app.command("report")(report)
+    app.command("serve")(serve)
+    app.command("worker")(worker)
     app.add_typer(llm_app, name="llm", help="Talk to the configured LLM.")
     app.add_typer(lessons_app, name="lessons", help="List, inspect and delete learnt lessons.")
+    app.add_typer(keys_app, name="keys", help="API keys for the REST service.")
 
 
 _mount_subcommands()
