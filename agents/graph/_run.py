@@ -94,7 +94,7 @@ async def run_task(
                 )
             stored_options = RunOptions.model_validate({**stored["options"], "llm": options.llm})
             options = stored_options
-            if snapshot.next:
+            if snapshot.next or snapshot.tasks:
                 run_input = None  # resume from the last checkpoint
             elif stored.get("status") != "error":
                 return result_from_state(stored, options)
