@@ -64,7 +64,8 @@ class Domain(BaseModel):
                 from ._errors import UsageError
 
                 raise UsageError(
-                    f"Domain {self.name!r} has no instance set {name!r}; it has: {', '.join(sorted(self.instance_dirs))}"
+                    f"Domain {self.name!r} has no instance set {name!r}; "
+                    f"it has: {', '.join(sorted(self.instance_dirs))}"
                 )
             paths.extend(sorted(self.instance_dirs[name].glob("*.pddl"), key=_natural_key))
         return paths
@@ -80,7 +81,9 @@ class Domain(BaseModel):
                 domain_source=f"{self.name}/domain.pddl",
                 problem_source=str(path),
             )
-        return PlanningTask(domain_pddl=self.domain_pddl, problem_pddl=str(problem), domain_source=f"{self.name}/domain.pddl")
+        return PlanningTask(
+            domain_pddl=self.domain_pddl, problem_pddl=str(problem), domain_source=f"{self.name}/domain.pddl"
+        )
 
     def instances(self, instance_set: str | None = None) -> list[PlanningTask]:
         return [self.task(p) for p in self.instance_paths(instance_set)]
