@@ -31,7 +31,9 @@ def load_plans(planbench: Path) -> dict[str, list[tuple[PlanningTask, Plan]]]:
     rng = random.Random(7)
     sources = {
         "blocksworld": ("blocksworld", "recorded/blocksworld/gpt-4_chat__task_1_plan_generation.jsonl"),
-        "blocksworld_hard": ("blocksworld_hard", "domains/blocksworld_hard/instances/generated_optimal_plans_info.json"),
+        "blocksworld_hard": (
+            "blocksworld_hard", "domains/blocksworld_hard/instances/generated_optimal_plans_info.json"
+        ),
         "logistics": ("logistics", "recorded/logistics/gpt-4_chat__task_1_plan_generation.jsonl"),
     }
     for group, (domain, source) in sources.items():
@@ -130,7 +132,7 @@ def main() -> None:
           + ("  VAL plans/s" if val_binary else ""))
     for group, pairs in groups.items():
         lengths = [len(p) for _, p in pairs]
-        modulo_rate, modulo_valid = bench_modulo(pairs)
+        modulo_rate, _ = bench_modulo(pairs)
         sample = random.Random(1).sample(pairs, min(args.up_sample, len(pairs)))
         up_rate, up_valid = bench_up(sample)
         sample_agree = sum(validate(t, p).valid for t, p in sample)

@@ -34,7 +34,7 @@ def ping(
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", help="TOML file with an [llm] table", exists=True, dir_okay=False),
+        typer.Option("--config", help="TOML file with an \\[llm] table", exists=True, dir_okay=False),
     ] = None,
 ) -> None:
     """Send one short completion and print the model, latency and tokens.  The key comes from the env only."""

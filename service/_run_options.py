@@ -60,7 +60,7 @@ BaseUrlOpt = Annotated[
 LLMConfigOpt = Annotated[
     Path | None,
     typer.Option(
-        "--llm-config", help="TOML file with an [llm] table", exists=True, dir_okay=False, rich_help_panel=_LLM
+        "--llm-config", help="TOML file with an \\[llm] table", exists=True, dir_okay=False, rich_help_panel=_LLM
     ),
 ]
 MaxRoundsOpt = Annotated[int, typer.Option(min=1, help="rounds before giving up", rich_help_panel=_LOOP)]

@@ -58,15 +58,3 @@ def create_key(
     typer.echo(key)
     typer.echo(f"namespace: {space}", err=True)
 
-
-def standalone() -> typer.Typer:
-    """These commands as their own app (``python -m service._serve_cli serve``), until ``modulo`` mounts them."""
-    app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
-    app.command()(serve)
-    app.command()(worker)
-    app.add_typer(keys_app, name="keys")
-    return app
-
-
-if __name__ == "__main__":
-    standalone()()

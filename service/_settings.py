@@ -41,7 +41,12 @@ class ServiceSettings(BaseSettings):
     )
     job_timeout_s: float = Field(
         default=3600, gt=0,
-        description="longest run a worker allows; a killed worker's runs are taken again after this + 10 s",
+        description="longest one delivery of a run may execute; a longer run is checkpointed and queued again",
+    )
+    worker_lease_s: float = Field(
+        default=30, ge=3,
+        description="a worker renews its runs' claims this often (/3); a killed worker's runs are taken by "
+        "another worker at most this long after it died",
     )
     sweep_interval_s: float = Field(
         default=30, gt=0, description="how often each worker queues again unfinished runs that lost their job"

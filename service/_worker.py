@@ -49,8 +49,17 @@ class Runtime:
         async with self._llm_lock:
             if self._llm is None:
                 config = self.llm_settings if self.llm_settings is not None else LLMSettings()
-                self._llm = await self._llm_stack.enter_async_context(make_client(config))
+                self._llm = await self._llm_stack.enter_async_context(make_client(self._sized(config)))
             return self._llm
+
+    def _sized(self, config: LLMSettings) -> LLMSettings:
+        """A remote LLM may be asked by every run this process executes at once (``MODULO_WORKER_MAX_JOBS``,
+        or ``MODULO_EMBEDDED_CONCURRENCY``), unless ``MODULO_LLM_MAX_CONCURRENCY`` says otherwise: the
+        client's own default (8) would make the runs queue for it.  The embedded model keeps its limit."""
+        if config.provider == "local" or "max_concurrency" in config.model_fields_set:
+            return config
+        runs_at_once = self.settings.embedded_concurrency if self.embedded else self.settings.worker_max_jobs
+        return config.model_copy(update={"max_concurrency": runs_at_once})
 
 
 @contextlib.asynccontextmanager
@@ -192,6 +201,9 @@ async def _job(ctx: dict[str, Any], run_id: str) -> str:
 
     runtime: Runtime = ctx["runtime"]
     tries = int(ctx.get("job_try") or 1)
+    leases: Leases | None = ctx.get("leases")
+    if leases is not None:
+        await leases.take(ctx["job_id"])
     try:
         return await asyncio.wait_for(execute_run(runtime, run_id), timeout=_run_budget(runtime.settings))
     except TimeoutError:
@@ -200,6 +212,55 @@ async def _job(ctx: dict[str, Any], run_id: str) -> str:
         delay = min(60.0, 0.5 * 2 ** min(tries, 7))
         log.warning("run %s: %s: %s; queued again in %.1f s (try %d)", run_id, type(exc).__name__, exc, delay, tries)
         raise Retry(defer=delay) from exc
+    finally:
+        if leases is not None:
+            leases.release(ctx["job_id"])
+
+
+@dataclass
+class Leases:
+    """The claims this worker holds on the jobs it executes, kept short and renewed while it lives.
+
+    arq claims a job with an "in progress" key that expires only after the job timeout (an hour by default)
+    plus 10 s, so the jobs of a killed worker would wait that long for another worker.  Instead each claim is
+    cut to ``lease_s`` when the job starts and renewed every ``lease_s / 3`` by :meth:`keep`: a dead worker
+    stops renewing, its claims lapse within ``lease_s``, and any worker polling the queue (where arq leaves a
+    job until it finishes) takes the run again, which resumes from its checkpoint.
+    """
+
+    redis: Any
+    lease_s: float
+    held: set[str] = field(default_factory=set)
+
+    @staticmethod
+    def _key(job: str) -> str:
+        from arq.constants import in_progress_key_prefix
+
+        return in_progress_key_prefix + job
+
+    async def take(self, job: str) -> None:
+        self.held.add(job)
+        await self.redis.pexpire(self._key(job), int(self.lease_s * 1000))
+
+    def release(self, job: str) -> None:
+        self.held.discard(job)
+
+    async def renew(self) -> None:
+        jobs = list(self.held)
+        if not jobs:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for job in jobs:  # PEXPIRE leaves a key arq deleted (the job finished) deleted
+                pipe.pexpire(self._key(job), int(self.lease_s * 1000))
+            await pipe.execute()
+
+    async def keep(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            try:
+                await self.renew()
+            except Exception:  # Redis is away: try again; the claims last lease_s
+                log.exception("renewing the claims on running jobs failed")
 
 
 def _run_budget(settings: ServiceSettings) -> float:
@@ -271,6 +332,9 @@ def make_worker(settings: ServiceSettings, *, llm_settings: LLMSettings | None =
 
         sweeper = asyncio.create_task(sweep())
         stack.callback(sweeper.cancel)
+        leases = ctx["leases"] = Leases(ctx["redis"], settings.worker_lease_s)
+        keeper = asyncio.create_task(leases.keep())
+        stack.callback(keeper.cancel)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         await stack.aclose()

@@ -11,14 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
-schemathesis = pytest.importorskip("schemathesis")
-
-from hypothesis import HealthCheck, settings  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import response_schema_conformance  # noqa: E402
-
-from .stack import KEYS, Stack, running_stack, services_available  # noqa: E402
+from .stack import KEYS, Stack, running_stack, services_available
 
 AUTH = {"Authorization": f"Bearer {KEYS[0]}"}
 

@@ -19,9 +19,10 @@ MAX_JOBS = 8
 def test_batch_survives_a_killed_worker(tmp_path: Path) -> None:
     if not services_available():
         pytest.skip("needs PostgreSQL and Redis")
-    # arq takes a dead worker's jobs again after job_timeout + 10 s: keep it short (a run takes < 1 s)
-    with running_stack(tmp_path, workers=2, default_round=2, llm_latency=0.25, job_timeout_s=6,
-                       extra_env={"MODULO_WORKER_MAX_JOBS": str(MAX_JOBS), "MODULO_SWEEP_INTERVAL_S": "2"},
+    # the killed worker's claims lapse after the lease (3 s), long before arq's own (job timeout + 10 s = 610 s)
+    with running_stack(tmp_path, workers=2, default_round=2, llm_latency=0.25, job_timeout_s=600,
+                       extra_env={"MODULO_WORKER_MAX_JOBS": str(MAX_JOBS), "MODULO_SWEEP_INTERVAL_S": "2",
+                                  "MODULO_WORKER_LEASE_S": "3"},
                        ) as stack, stack.client() as client:
         created = client.post("/v1/batches", json={"domain": "blocksworld", "generate": True, "n": N,
                                                    "options": {"max_rounds": 4, "prompt_style": "pddl"}})
