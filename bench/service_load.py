@@ -8,6 +8,7 @@ spent beyond the LLM wait (p50/p99).  Not a timed test.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -22,12 +23,29 @@ from tests.service.api.stack import running_stack
 ROUNDS = 2  # the fake solves every problem in round 2
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far (Linux /proc/stat)."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = ticks[3] + ticks[4]
+    clock = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / clock, sum(ticks) / clock
+
+
 def measure(runs: int, latency: float, workers: int, timeout: float) -> None:
     with tempfile.TemporaryDirectory() as tmp, running_stack(
         Path(tmp), workers=workers, default_round=ROUNDS, llm_latency=latency, job_timeout_s=600,
         extra_env={"MODULO_WORKER_MAX_JOBS": str(runs), "MODULO_MAX_BATCH_RUNS": str(runs)},
     ) as stack, stack.client() as client:
         time.sleep(3)  # let the workers start (their warm-up is not the service's throughput)
+        pids = {name: proc.pid for name, proc in stack.procs.items() if name != "llm"}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        machine_before = machine_busy()
         started = time.monotonic()
         created = client.post("/v1/batches", json={"domain": "blocksworld", "generate": True, "n": runs,
                                                    "options": {"max_rounds": 4, "prompt_style": "pddl"}})
@@ -40,6 +58,8 @@ def measure(runs: int, latency: float, workers: int, timeout: float) -> None:
                 return
             time.sleep(0.25)
         wall = time.monotonic() - started
+        cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+        machine = [after - before for after, before in zip(machine_busy(), machine_before, strict=True)]
         overheads = []
         for run in view["runs"]:
             result = client.get(f"/v1/runs/{run['id']}").json()["result"]
@@ -53,6 +73,12 @@ def measure(runs: int, latency: float, workers: int, timeout: float) -> None:
     print(f"  {workers} worker(s): {runs} runs in {wall:.1f} s = {rate:.1f} runs/s, ideal {ideal:.1f} "
           f"({100 * rate / ideal:.0f}%); per round beyond the LLM wait: p50 {statistics.median(overheads):.3f} s, "
           f"p99 {p99:.3f} s; by status {view['progress']['by_status']}")
+    worker_cpu = sum(v for k, v in cpu.items() if k.startswith("worker"))
+    print(f"    CPU per run: workers {1000 * worker_cpu / runs:.1f} ms, API {1000 * cpu['api'] / runs:.1f} ms "
+          f"(busy: {', '.join(f'{k} {100 * v / wall:.0f}%' for k, v in cpu.items())} of one core); the "
+          f"workers' CPU alone caps throughput at {runs / worker_cpu * workers:.0f} runs/s with {workers} "
+          f"core(s) free for them; the machine ({os.cpu_count()} cores, PostgreSQL, Redis and the fake LLM "
+          f"included) was {100 * machine[0] / machine[1]:.0f}% busy")
 
 
 def main() -> None:

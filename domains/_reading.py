@@ -124,15 +124,34 @@ def _parse_with_up(domain_text: str, problem_text: str | None) -> Any:
 
 _domains: dict[str, TaskModel] = {}
 _domains_lock = Lock()
+_parsing: dict[str, Lock] = {}
 
 
 def read_domain(domain_text: str, domain_source: str) -> TaskModel:
-    """Parse (unified-planning) and compile a domain once per distinct text."""
+    """Parse (unified-planning) and compile a domain once per distinct text.
+
+    Threads asking for the same new domain at once (a worker starting a batch) wait for the one that parses
+    it, rather than each paying the parse.
+    """
     key = hashlib.sha256(domain_text.encode()).hexdigest()
     with _domains_lock:
         cached = _domains.get(key)
-    if cached is not None:
-        return cached
+        if cached is not None:
+            return cached
+        parsing = _parsing.setdefault(key, Lock())
+    with parsing:
+        with _domains_lock:
+            cached = _domains.get(key)
+        if cached is not None:
+            return cached
+        try:
+            return _read_new_domain(domain_text, domain_source, key)
+        finally:
+            with _domains_lock:
+                _parsing.pop(key, None)
+
+
+def _read_new_domain(domain_text: str, domain_source: str, key: str) -> TaskModel:
     check_parentheses(domain_text, domain_source)
     requirements = read_requirements(domain_text, domain_source)
     try:

@@ -216,6 +216,12 @@ class RecordStore:
         rows = await self.driver.fetch("SELECT * FROM batches WHERE id = ? AND namespace = ?", (batch_id, namespace))
         return rows[0] if rows else None
 
+    async def batch_statuses(self, batch_id: str) -> list[dict[str, Any]]:
+        """Id, instance and status of a batch's runs (what its progress needs, without tasks and results)."""
+        return await self.driver.fetch(
+            "SELECT id, instance, status FROM runs WHERE batch_id = ? ORDER BY instance", (batch_id,)
+        )
+
     async def batch_runs(self, batch_id: str) -> list[RunRow]:
         rows = await self.driver.fetch("SELECT * FROM runs WHERE batch_id = ? ORDER BY instance", (batch_id,))
         return [_run_row(r) for r in rows]

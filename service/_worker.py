@@ -152,6 +152,7 @@ async def execute_run(runtime: Runtime, run_id: str) -> str:
                 task, options, llm=await runtime.llm(), verifiers=_verifiers(row.verifiers, runtime.settings),
                 store=runtime.lessons if options.memory else None, checkpointer=runtime.checkpointer,
                 run_id=run_id, on_round=on_round, cancel=cancel,
+                keep_checkpoints="all",  # pruning would be wasted: the thread is deleted below
             )
         except ModuloError as exc:  # the task or a verifier spec is unusable: the run ends as an error
             stamp = datetime.now(UTC)
@@ -293,8 +294,11 @@ async def requeue_lost_runs(runtime: Runtime, redis: Any) -> int:
 
 
 def _warm_up() -> None:
-    """Pay the parser's import (~1.5 s of CPU) before taking jobs, not inside the first runs' time budget."""
+    """Pay the parser's import and environment (~2 s of CPU) before taking jobs, not in the first runs."""
     import unified_planning.io  # noqa: F401
+    from unified_planning.environment import get_environment
+
+    get_environment()
 
 
 def make_worker(settings: ServiceSettings, *, llm_settings: LLMSettings | None = None) -> Any:

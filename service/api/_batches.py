@@ -79,15 +79,17 @@ async def _view(state: StateDep, namespace: str, batch_id: str) -> BatchView:
     batch = await records.get_batch(batch_id, namespace) if len(batch_id) <= 200 else None
     if batch is None:
         raise HTTPException(404, f"No batch {batch_id!r} for this API key.")
-    runs = await records.batch_runs(batch_id)
+    statuses = await records.batch_statuses(batch_id)
     by_status: dict[str, int] = {}
-    for run in runs:
-        by_status[run.status] = by_status.get(run.status, 0) + 1
+    for run in statuses:
+        by_status[run["status"]] = by_status.get(run["status"], 0) + 1
     finished = sum(n for s, n in by_status.items() if s in FINISHED)
     done = finished == batch["total"]
     report: dict[str, Any] | None = None
     markdown: str | None = None
-    if done:
+    if done:  # the results are read only now: polling a large batch's progress stays cheap
+        runs = await records.batch_runs(batch_id)
+        statuses = [{"id": r.id, "instance": r.instance, "status": r.status} for r in runs]
         results = [BatchRecord(instance=r.instance or r.id, **dict(r.result)) for r in runs if r.result is not None]
         summary = summarize(results, batch["source"], planned=batch["total"])
         rows = instance_rows(results)
@@ -97,7 +99,7 @@ async def _view(state: StateDep, namespace: str, batch_id: str) -> BatchView:
         id=batch_id, source=batch["source"], created_at=batch["created_at"], done=done,
         progress=BatchProgress(total=batch["total"], queued=by_status.get("queued", 0),
                                running=by_status.get("running", 0), finished=finished, by_status=by_status),
-        runs=[{"id": r.id, "instance": r.instance, "status": r.status} for r in runs],
+        runs=[{"id": r["id"], "instance": r["instance"], "status": r["status"]} for r in statuses],
         report=report, report_markdown=markdown,
     )
 
