@@ -103,6 +103,22 @@ async def _resolve(lessons: LessonStore, namespace: str, ident: str) -> Lesson:
     return matches[0]
 
 
+def _one_lesson(
+    store: StoreChoice, db: Path | None, redis_url: str, namespace: str, lesson_id: str, *, delete: bool
+) -> Lesson:
+    """The lesson ``lesson_id`` (an id or a unique prefix) names, deleted first if ``delete``."""
+    if _missing_db(store, db):
+        raise _fail(f"no lesson '{lesson_id}': there is no lessons database at {_missing_db(store, db)}", code=1)
+
+    async def job(lessons: LessonStore) -> Lesson:
+        lesson = await _resolve(lessons, namespace, lesson_id)
+        if delete:
+            await lessons.delete(namespace, lesson.id)
+        return lesson
+
+    return _run(store, db, redis_url, job)
+
+
 def _when(stamp: float) -> str:
     return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M")
 
@@ -157,9 +173,7 @@ def show_lesson(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one lesson with its evidence (and, for an exemplar, its plan)."""
-    if _missing_db(store, db):
-        raise _fail(f"no lesson '{lesson_id}': there is no lessons database at {_missing_db(store, db)}", code=1)
-    lesson = _run(store, db, redis_url, lambda lessons: _resolve(lessons, namespace, lesson_id))
+    lesson = _one_lesson(store, db, redis_url, namespace, lesson_id, delete=False)
     if as_json:
         typer.echo(lesson.model_dump_json(indent=2))
         return
@@ -189,15 +203,7 @@ def delete_lesson(
     as_json: JsonOpt = False,
 ) -> None:
     """Delete one lesson; it will not be shown to the LLM again unless a new failure teaches it again."""
-    if _missing_db(store, db):
-        raise _fail(f"no lesson '{lesson_id}': there is no lessons database at {_missing_db(store, db)}", code=1)
-
-    async def job(lessons: LessonStore) -> Lesson:
-        lesson = await _resolve(lessons, namespace, lesson_id)
-        await lessons.delete(namespace, lesson.id)
-        return lesson
-
-    lesson = _run(store, db, redis_url, job)
+    lesson = _one_lesson(store, db, redis_url, namespace, lesson_id, delete=True)
     if as_json:
         typer.echo(json.dumps({"deleted": lesson.model_dump(mode="json")}, indent=2))
     else:
