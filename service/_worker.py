@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from agents.graph import Round, RunOptions, RunResult, run_task, sqlite_checkpointer
+from agents.graph import Round, RoundCheckpointer, RunOptions, RunResult, run_task, sqlite_checkpointer
 from agents.llm import LLMClient, LLMSettings, make_client
 from agents.memory import LessonStore, RedisLessonStore, SqliteLessonStore
 from domains import ModuloError, PlanningTask
@@ -84,7 +84,9 @@ async def open_runtime(
                 RedisLessonStore(settings.redis_url, prefix=f"{settings.prefix}:lessons")
             )
         stack.push_async_callback(events.aclose)
-        runtime = Runtime(settings, embedded, records, events, lessons, checkpointer, llm_settings)
+        # one checkpoint per round (before the LLM is asked) instead of one per step: a resumed run still
+        # never pays twice for an answer, and a run costs a third of the database writes
+        runtime = Runtime(settings, embedded, records, events, lessons, RoundCheckpointer(checkpointer), llm_settings)
         stack.push_async_callback(runtime._llm_stack.aclose)
         yield runtime
 

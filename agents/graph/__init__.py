@@ -17,6 +17,7 @@ asking the LLM again for the rounds it completed; a finished run just returns it
 
 from ._checkpoint import sqlite_checkpointer
 from ._options import Budget, RunOptions, RunStatus
+from ._round_checkpoints import RoundCheckpointer
 from ._run import OnRound, run_task
 from ._trace import Candidate, Round, RunResult, RunUsage
 
@@ -25,6 +26,7 @@ __all__ = [
     "Candidate",
     "OnRound",
     "Round",
+    "RoundCheckpointer",
     "RunOptions",
     "RunResult",
     "RunStatus",

@@ -38,6 +38,10 @@ async def keep_latest(checkpointer: BaseCheckpointSaver[Any], run_id: str) -> No
     A 15-round run writes ~80 checkpoints (3 MB with full history); once it is over only the last is
     needed, to answer a rerun with the same id.  Savers that cannot prune keep everything.
     """
+    from ._round_checkpoints import RoundCheckpointer
+
+    if isinstance(checkpointer, RoundCheckpointer):
+        checkpointer = checkpointer.inner
     if isinstance(checkpointer, AsyncSqliteSaver):
         latest = await checkpointer.aget_tuple({"configurable": {"thread_id": run_id}})
         if latest is None:

@@ -20,8 +20,8 @@ def test_all_is_sorted_pinned_and_resolves() -> None:
 
 def test_the_pinned_names() -> None:
     assert agents.graph.__all__ == [
-        "Budget", "Candidate", "OnRound", "Round", "RunOptions", "RunResult", "RunStatus", "RunUsage", "run_task",
-        "sqlite_checkpointer",
+        "Budget", "Candidate", "OnRound", "Round", "RoundCheckpointer", "RunOptions", "RunResult", "RunStatus",
+        "RunUsage", "run_task", "sqlite_checkpointer",
     ]
     assert agents.prompts.__all__ == [
         "Exchange", "HistoryMode", "PromptStyle", "back_prompt", "conversation", "task_prompt",
