@@ -9,7 +9,7 @@ passes on exactly those, plus the checkpoints that are not steps of the loop (th
 and the final one (nothing left to run, it holds the result).  Steps in between stay in memory; the channels
 they changed are written with the next checkpoint that is kept.
 
-Against PostgreSQL this cuts a two-round run from 13 checkpoints and 12 sets of writes to 4 and 4.
+A two-round run passes on 4 checkpoints and 3 sets of writes instead of 13 and 12.
 """
 
 from __future__ import annotations
@@ -94,6 +94,8 @@ class RoundCheckpointer(BaseCheckpointSaver[Any]):
         await self.inner.aput_writes(config, writes, task_id, task_path)
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        if not config["configurable"].get("checkpoint_id"):  # a run (re)starts from what was persisted
+            self._threads.pop(self._key(config), None)
         return await self.inner.aget_tuple(config)
 
     def alist(
