@@ -30,7 +30,7 @@ from typing import Any, TypedDict
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agents.graph import RunOptions, RunResult, run_task, sqlite_checkpointer  # noqa: E402
+from agents.graph import RoundCheckpointer, RunOptions, RunResult, run_task, sqlite_checkpointer  # noqa: E402
 from agents.llm import LLMClient, LLMConfig, make_client  # noqa: E402
 from agents.memory import SqliteLessonStore  # noqa: E402
 from domains import PlanningTask, renderer_for_task  # noqa: E402
@@ -89,14 +89,15 @@ async def nothing() -> AsyncIterator[None]:
 
 async def bench(
     llm: LLMClient, task: PlanningTask, options: RunOptions, runs: int, *, memory_db: Path | None,
-    checkpoint_db: Path | None, durability: str = "sync",
+    checkpoint_db: Path | None, durability: str = "sync", per_round: bool = False,
 ) -> dict[str, float]:
     per_round, in_nodes, llm_share, cpu = [], [], [], []
     store_seconds = 0.0
     store = TimedStore(SqliteLessonStore(memory_db)) if memory_db is not None else None
     checkpoints: Any = sqlite_checkpointer(checkpoint_db) if checkpoint_db is not None else nothing()
     try:
-        async with checkpoints as checkpointer:
+        async with checkpoints as saver:
+            checkpointer = RoundCheckpointer(saver) if per_round and saver is not None else saver
             for i in range(runs + 1):
                 started, cpu_started = time.perf_counter(), time.process_time()
                 result: RunResult = await run_task(
@@ -193,6 +194,7 @@ async def main(runs: int, rounds: int) -> None:
                 ("memory on,  history last", base.model_copy(update={"history": "last"}), tmp, False, "sync"),
                 ("memory on,  SQLite checkpoints, durability sync", base, tmp, True, "sync"),
                 ("memory on,  SQLite checkpoints, durability async", base, tmp, True, "async"),
+                ("memory on,  SQLite checkpoints, one per round", base, tmp, True, "per round"),
             ]
             if shm.is_dir():  # the same without fsync: how much of 'lessons DB' is the disk
                 cases.insert(1, ("memory on,  lessons DB on tmpfs, no checkpointer", base, str(shm), False, "sync"))
@@ -206,7 +208,7 @@ async def main(runs: int, rounds: int) -> None:
                     llm, task, options, runs,
                     memory_db=memory_db,
                     checkpoint_db=Path(tmp) / f"runs-{i}.sqlite" if durable else None,
-                    durability=durability,
+                    durability="sync" if durability == "per round" else durability, per_round=durability == "per round",
                 )
                 if memory_db is not None:
                     memory_db.unlink(missing_ok=True)

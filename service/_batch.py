@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agents.graph import Round, RunOptions, RunResult, run_task, sqlite_checkpointer
+from agents.graph import Round, RoundCheckpointer, RunOptions, RunResult, run_task, sqlite_checkpointer
 from agents.llm import LLMClient, make_client
 from agents.memory import LessonStore, SqliteLessonStore
 from domains import ModuloError, PlanningTask, UsageError
@@ -294,7 +294,9 @@ async def run_batch(
     if todo:
         async with contextlib.AsyncExitStack() as stack:
             client = llm if llm is not None else await stack.enter_async_context(make_client(spec.options.llm))
-            checkpointer = await stack.enter_async_context(sqlite_checkpointer(spec.out / CHECKPOINTS))
+            # one checkpoint per round (before the LLM is asked): a resumed run never pays twice for an answer
+            saver = await stack.enter_async_context(sqlite_checkpointer(spec.out / CHECKPOINTS))
+            checkpointer = RoundCheckpointer(saver)
             store: LessonStore | None = None
             if spec.options.memory:
                 store = await stack.enter_async_context(_lesson_store(spec.lessons_path))

@@ -163,10 +163,10 @@ async def _solve(
 
 @contextlib.asynccontextmanager
 async def _checkpointer(path: Path) -> AsyncIterator[Any]:
-    from agents.graph import sqlite_checkpointer
+    from agents.graph import RoundCheckpointer, sqlite_checkpointer
 
     async with sqlite_checkpointer(path) as saver:
-        yield saver
+        yield RoundCheckpointer(saver)  # one checkpoint per round: resuming never asks the LLM twice
 
 
 def _show_round(console: Console, r: Round) -> None:

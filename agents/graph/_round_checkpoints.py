@@ -64,7 +64,9 @@ class RoundCheckpointer(BaseCheckpointSaver[Any]):
     ) -> RunnableConfig:
         key = self._key(config)
         thread = self._threads.setdefault(key, _Thread())
-        own = {"configurable": {"thread_id": key[0], "checkpoint_ns": key[1], "checkpoint_id": checkpoint["id"]}}
+        own: RunnableConfig = {
+            "configurable": {"thread_id": key[0], "checkpoint_ns": key[1], "checkpoint_id": checkpoint["id"]}
+        }
         if not self._keeps(checkpoint, metadata):
             thread.skipped.add(checkpoint["id"])
             thread.changed.update(new_versions)
