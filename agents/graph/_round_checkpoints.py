@@ -14,6 +14,7 @@ A two-round run passes on 4 checkpoints and 3 sets of writes instead of 13 and 1
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ class _Thread:
     saved_id: str | None = None  # the last checkpoint passed on
     skipped: set[str] = field(default_factory=set)  # checkpoints kept in memory only, since then
     changed: set[str] = field(default_factory=set)  # channels they changed
+    writing: set[asyncio.Future[None]] = field(default_factory=set)  # writes passed on, not yet stored
 
 
 class RoundCheckpointer(BaseCheckpointSaver[Any]):
@@ -64,6 +66,8 @@ class RoundCheckpointer(BaseCheckpointSaver[Any]):
     ) -> RunnableConfig:
         key = self._key(config)
         thread = self._threads.setdefault(key, _Thread())
+        if thread.writing:  # an LLM answer is durable before the next step starts, as with every-step saving
+            await asyncio.gather(*thread.writing)
         own: RunnableConfig = {
             "configurable": {"thread_id": key[0], "checkpoint_ns": key[1], "checkpoint_id": checkpoint["id"]}
         }
@@ -76,6 +80,8 @@ class RoundCheckpointer(BaseCheckpointSaver[Any]):
         parent = config
         if config["configurable"].get("checkpoint_id") in thread.skipped:  # link to the last one kept
             parent = {"configurable": {**config["configurable"], "checkpoint_id": thread.saved_id}}
+            if thread.saved_id is None:
+                del parent["configurable"]["checkpoint_id"]
         saved = await self.inner.aput(parent, checkpoint, metadata, versions)
         if metadata.get("source") == "loop" and not self._keeps_more(checkpoint):
             self._threads.pop(key, None)  # the run is over
@@ -93,12 +99,20 @@ class RoundCheckpointer(BaseCheckpointSaver[Any]):
         thread = self._threads.get(self._key(config))
         if thread is not None and config["configurable"].get("checkpoint_id") in thread.skipped:
             return  # writes against a checkpoint kept in memory only: recomputed on resume
-        await self.inner.aput_writes(config, writes, task_id, task_path)
+        # LangGraph writes in the background and does not wait for it before the next checkpoint; the next
+        # aput waits instead (the writes of every step in between would otherwise have queued behind them)
+        stored = asyncio.ensure_future(self.inner.aput_writes(config, writes, task_id, task_path))
+        if thread is not None:
+            thread.writing.add(stored)
+            stored.add_done_callback(thread.writing.discard)
+        await asyncio.shield(stored)  # a run cancelled now still stores the answer it paid for
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        found = await self.inner.aget_tuple(config)
         if not config["configurable"].get("checkpoint_id"):  # a run (re)starts from what was persisted
-            self._threads.pop(self._key(config), None)
-        return await self.inner.aget_tuple(config)
+            key = self._key(config)
+            self._threads[key] = _Thread(saved_id=found.config["configurable"]["checkpoint_id"] if found else None)
+        return found
 
     def alist(
         self, config: RunnableConfig | None, *, filter: dict[str, Any] | None = None,

@@ -5,6 +5,7 @@ checkpoint per round, what the service uses): the guarantees are the same."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agents.graph import RoundCheckpointer, RunOptions, run_task, sqlite_checkpointer
+from agents.graph import Round, RoundCheckpointer, RunOptions, run_task, sqlite_checkpointer
 from agents.llm import LLMClient, LLMConfig, make_client
 from domains import Plan, PlanningTask, UsageError
 from tests.fakes import FakeLLM, Fault
@@ -68,6 +69,32 @@ async def test_a_run_dying_mid_round_resumes_without_asking_the_llm_again(
     assert (result.status, result.solved_round) == ("solved", 4)
     assert fake_llm.calls == 4  # round 3 was verified from its checkpointed answer, not asked again
     assert [r.answers[0] for r in result.rounds] == [SHORT, BAD_HAND, SHORT, GOOD]
+
+
+class SlowWrites(InMemorySaver):
+    """A saver whose writes take a while to store (a loaded database), as LangGraph stores them in the
+    background while the next steps run."""
+
+    async def aput_writes(self, *args: Any, **kwargs: Any) -> None:
+        await asyncio.sleep(0.2)
+        await super().aput_writes(*args, **kwargs)
+
+
+async def test_a_run_stopped_right_after_a_round_keeps_the_answers_it_received(
+    wrap: Wrap, fake_llm: FakeLLM, llm: LLMClient, corpus_task: PlanningTask
+) -> None:
+    fake_llm.set_script([SHORT, BAD_HAND, GOOD])
+    checkpointer = wrap(SlowWrites())
+
+    def stop_after_round_2(round_: Round) -> None:
+        if round_.number == 2:
+            raise KeyboardInterrupt  # the user's Ctrl-C, between steps
+
+    with pytest.raises(KeyboardInterrupt):
+        await run_task(corpus_task, PDDL, llm=llm, checkpointer=checkpointer, run_id="ctrl-c",
+                       on_round=stop_after_round_2)
+    result = await run_task(corpus_task, PDDL, llm=llm, checkpointer=checkpointer, run_id="ctrl-c")
+    assert (result.status, result.solved_round, fake_llm.calls) == ("solved", 3, 3)
 
 
 async def test_a_finished_run_returns_its_result_without_running_again(
