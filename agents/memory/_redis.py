@@ -6,11 +6,14 @@ Layout, with namespace and domain percent-encoded so that no name can reach into
     {prefix}:{namespace}:domain:{domain}   SET   ids of the namespace's lessons for that domain
 
 Every write is a WATCH/MULTI transaction on the namespace's keys, so concurrent workers merge and reward
-correctly; the policy itself (merging, rewards, eviction, ranking) is the shared one of ``_policy``.
+correctly; the policy itself (merging, rewards, eviction, ranking) is the shared one of ``_policy``.  Within
+one process, writes to a namespace take turns (an asyncio lock): a worker's hundreds of concurrent runs
+would otherwise keep invalidating each other's WATCH and retry (about three tries per write at 200 runs).
 """
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import time
 from collections.abc import Awaitable, Callable
@@ -74,6 +77,11 @@ class RedisLessonStore:
         self._clock = clock
         self._redis: Redis = Redis.from_url(url, decode_responses=True)
         self._domain_bodies = self._redis.register_script(_DOMAIN_BODIES)
+        self._turns: dict[str, asyncio.Lock] = {}
+
+    def _turn(self, hkey: str) -> asyncio.Lock:
+        """This process's writes to one namespace, one at a time."""
+        return self._turns.setdefault(hkey, asyncio.Lock())
 
     async def __aenter__(self) -> Self:
         return self
@@ -126,9 +134,10 @@ class RedisLessonStore:
                 pipe.srem(dkey, *victims)
             return stored
 
-        stored: Lesson = await self._guarded(
-            self._redis.transaction(transaction, hkey, dkey, value_from_callable=True)
-        )
+        async with self._turn(hkey):
+            stored: Lesson = await self._guarded(
+                self._redis.transaction(transaction, hkey, dkey, value_from_callable=True)
+            )
         return stored
 
     async def recall(
@@ -160,7 +169,8 @@ class RedisLessonStore:
                 else:
                     pipe.hset(hkey, lesson.id, after.model_dump_json())
 
-        await self._guarded(self._redis.transaction(transaction, hkey))
+        async with self._turn(hkey):
+            await self._guarded(self._redis.transaction(transaction, hkey))
 
     async def get(self, namespace: str, lesson_id: str) -> Lesson | None:
         body = await self._guarded(self._redis.hget(self._lessons_key(namespace), lesson_id))
@@ -178,7 +188,8 @@ class RedisLessonStore:
             pipe.srem(self._domain_key(namespace, Lesson.model_validate_json(body).domain), lesson_id)
             return True
 
-        deleted: bool = await self._guarded(self._redis.transaction(transaction, hkey, value_from_callable=True))
+        async with self._turn(hkey):
+            deleted: bool = await self._guarded(self._redis.transaction(transaction, hkey, value_from_callable=True))
         return deleted
 
     async def aclose(self) -> None:
