@@ -1,6 +1,8 @@
 """Service load: N concurrent runs through one API and W workers against the fake LLM (as a process, fixed
 latency), on the machine's PostgreSQL and Redis.  Prints runs/s against the ideal and the time per round
-spent beyond the LLM wait (p50/p99).  Not a timed test.
+spent beyond the LLM wait (p50/p99), and the workers' CPU per run.  Reference in the same run: the same runs
+through ``run_task`` in one process, with no service and no storage (what the loop alone allows on this
+machine).  Not a timed test.
 
     .venv/bin/python bench/service_load.py --runs 500 --latency 1 --workers 1 2
 """
@@ -81,6 +83,51 @@ def measure(runs: int, latency: float, workers: int, timeout: float) -> None:
           f"included) was {100 * machine[0] / machine[1]:.0f}% busy")
 
 
+def loop_alone(runs: int, latency: float) -> None:
+    """Reference: the same runs through ``run_task`` in this process, no service, no storage, no memory."""
+    import asyncio
+    import resource
+    import subprocess
+
+    from agents.graph import RunOptions, run_task
+    from agents.llm import LLMConfig, make_client
+    from domains import get_domain
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    async def go(url: str) -> None:
+        tasks = get_domain("blocksworld").generate(runs, seed=0)
+        for task in tasks:
+            task.model()
+        options = RunOptions(max_rounds=4, prompt_style="pddl", memory=False)
+        config = LLMConfig(provider="openai", base_url=url, model="fake-model", max_concurrency=runs)
+        async with make_client(config) as llm:
+            cpu_before, started = cpu(), time.monotonic()
+            results = await asyncio.gather(*(run_task(task, options, llm=llm) for task in tasks))
+            wall, spent = time.monotonic() - started, cpu() - cpu_before
+        assert all(r.status == "solved" for r in results)
+        ideal = runs / (ROUNDS * latency)
+        print(f"  reference, the loop alone (run_task in one process, no service, no storage): {runs / wall:.1f} "
+              f"runs/s ({100 * runs / wall / ideal:.0f}% of ideal), CPU per run {1000 * spent / runs:.1f} ms")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fake = subprocess.Popen(
+            [sys.executable, "-m", "tests.service.batch_fakes", "--log", str(Path(tmp) / "calls.log"),
+             "--latency", str(latency), "--default-round", str(ROUNDS)],
+            cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE,
+        )
+        try:
+            assert fake.stdout is not None
+            asyncio.run(go(f"http://127.0.0.1:{int(fake.stdout.readline())}/v1"))
+        finally:
+            fake.kill()
+            fake.wait()
+            if fake.stdout is not None:
+                fake.stdout.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=500)
@@ -89,6 +136,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300)
     args = parser.parse_args()
     print(f"{args.runs} concurrent runs, {ROUNDS} rounds each, fake LLM latency {args.latency} s")
+    loop_alone(args.runs, args.latency)
     for workers in args.workers:
         measure(args.runs, args.latency, workers, args.timeout)
 
