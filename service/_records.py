@@ -177,8 +177,7 @@ class RecordStore:
     async def finish(self, run_id: str, result: RunResult, *, only_if_queued: bool = False) -> bool:
         """Write the run's one result; ``False`` if it had one already (or was not queued, with
         ``only_if_queued``)."""
-        for round_ in result.rounds:
-            await self.add_round(run_id, round_)
+        await self.add_rounds(run_id, result.rounds)
         wanted = "('queued')" if only_if_queued else "('queued', 'running')"
         changed = await self.driver.execute(
             f"UPDATE runs SET status = ?, result = ?, finished_at = ? WHERE id = ? AND status IN {wanted}",
@@ -189,12 +188,21 @@ class RecordStore:
     # -- rounds -------------------------------------------------------------------------------------
 
     async def add_round(self, run_id: str, round_: Round) -> None:
-        await self.driver.execute(
-            "INSERT INTO rounds (run_id, number, body, prompt_tokens, completion_tokens, llm_seconds) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (run_id, round_.number, round_.model_dump_json(), round_.prompt_tokens, round_.completion_tokens,
-             round_.llm_latency_s),
-        )
+        await self.add_rounds(run_id, [round_])
+
+    async def add_rounds(self, run_id: str, rounds: Sequence[Round]) -> None:
+        """Record rounds (one statement); a round recorded already is left as it is."""
+        for start in range(0, len(rounds), 100):  # well under SQLite's limit on parameters
+            chunk = rounds[start : start + 100]
+            params: list[Any] = []
+            for round_ in chunk:
+                params += [run_id, round_.number, round_.model_dump_json(), round_.prompt_tokens,
+                           round_.completion_tokens, round_.llm_latency_s]
+            await self.driver.execute(
+                "INSERT INTO rounds (run_id, number, body, prompt_tokens, completion_tokens, llm_seconds) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk)) + " ON CONFLICT DO NOTHING",
+                params,
+            )
 
     async def rounds(self, run_id: str, after: int = 0) -> list[Round]:
         rows = await self.driver.fetch(

@@ -127,16 +127,16 @@ def _verifiers(specs: list[dict[str, Any]], settings: ServiceSettings) -> list[V
 async def execute_run(runtime: Runtime, run_id: str) -> str:
     """Run ``run_id`` to its end (or resume it); returns its final status."""
     records = runtime.records
-    row = await records.get_run(run_id)
-    if row is None:
-        log.warning("run %s: no record; dropped", run_id)
-        return "missing"
-    if row.finished or not await records.mark_running(run_id):
-        return row.status
+    # listening for a cancel before reading the record: one asked for in between is not missed
     cancel = runtime.cancels.setdefault(run_id, asyncio.Event())
     try:
-        fresh = await records.get_run(run_id)
-        if fresh is not None and fresh.cancel_requested:
+        row = await records.get_run(run_id)
+        if row is None:
+            log.warning("run %s: no record; dropped", run_id)
+            return "missing"
+        if row.finished or not await records.mark_running(run_id):
+            return row.status
+        if row.cancel_requested:
             cancel.set()
         task = PlanningTask.model_validate(row.task)
         options = RunOptions.model_validate(row.options)
@@ -226,7 +226,7 @@ class Leases:
 
     arq claims a job with an "in progress" key that expires only after the job timeout (an hour by default)
     plus 10 s, so the jobs of a killed worker would wait that long for another worker.  Instead each claim is
-    cut to ``lease_s`` when the job starts and renewed every ``lease_s / 3`` by :meth:`keep`: a dead worker
+    made for ``lease_s`` (:func:`make_worker`), and renewed every ``lease_s / 3`` by :meth:`keep`: a dead worker
     stops renewing, its claims lapse within ``lease_s``, and any worker polling the queue (where arq leaves a
     job until it finishes) takes the run again, which resumes from its checkpoint.
     """
@@ -345,7 +345,7 @@ def make_worker(settings: ServiceSettings, *, llm_settings: LLMSettings | None =
     async def shutdown(ctx: dict[str, Any]) -> None:
         await stack.aclose()
 
-    return Worker(
+    worker = Worker(
         functions=[func(_job, name="run", max_tries=1_000_000, keep_result=0)],
         queue_name=settings.queue_name,
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
@@ -358,6 +358,12 @@ def make_worker(settings: ServiceSettings, *, llm_settings: LLMSettings | None =
         handle_signals=True,
         log_results=False,
     )
+    # arq's first claim on a job lasts the job timeout + 10 s; a worker killed before the job reached
+    # ``_job`` (which starts renewing it) would hold the run that long.  Claims start at the lease instead.
+    if not hasattr(worker, "in_progress_timeout_s"):  # pragma: no cover - guards an arq upgrade
+        raise RuntimeError("arq.Worker has no in_progress_timeout_s: check Leases against this arq version")
+    worker.in_progress_timeout_s = settings.worker_lease_s
+    return worker
 
 
 def run_worker(settings: ServiceSettings) -> None:

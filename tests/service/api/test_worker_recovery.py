@@ -77,3 +77,11 @@ async def _requeue_scenario(settings: ServiceSettings) -> None:
         await redis.aclose()
         async with await psycopg.AsyncConnection.connect(settings.database_url, autocommit=True) as conn:
             await conn.execute(f'DROP SCHEMA IF EXISTS "{settings.db_schema}" CASCADE')  # type: ignore[arg-type]
+
+
+def test_a_workers_claims_on_jobs_last_the_lease_not_the_job_timeout() -> None:
+    """A worker killed right after claiming a job (before it starts renewing) holds it only for the lease."""
+    from service._worker import make_worker
+
+    worker = make_worker(ServiceSettings(worker_lease_s=7, job_timeout_s=3600))
+    assert worker.in_progress_timeout_s == 7
