@@ -79,8 +79,9 @@ async def _requeue_scenario(settings: ServiceSettings) -> None:
             await conn.execute(f'DROP SCHEMA IF EXISTS "{settings.db_schema}" CASCADE')  # type: ignore[arg-type]
 
 
-def test_a_workers_claims_on_jobs_last_the_lease_not_the_job_timeout() -> None:
-    """A worker killed right after claiming a job (before it starts renewing) holds it only for the lease."""
+async def test_a_workers_claims_on_jobs_last_the_lease_not_the_job_timeout() -> None:
+    """A worker killed right after claiming a job (before it starts renewing) holds it only for the lease.
+    (Async: arq takes the running event loop; outside one it would make a loop nobody closes.)"""
     from service._worker import make_worker
 
     worker = make_worker(ServiceSettings(worker_lease_s=7, job_timeout_s=3600))
