@@ -34,6 +34,7 @@ _SCHEMA = (
         UNIQUE (namespace, idempotency_key))""",
     "CREATE INDEX IF NOT EXISTS runs_batch ON runs (batch_id)",
     "CREATE INDEX IF NOT EXISTS runs_status ON runs (status)",
+    "CREATE INDEX IF NOT EXISTS runs_namespace ON runs (namespace, created_at)",
     """CREATE TABLE IF NOT EXISTS rounds (
         run_id TEXT NOT NULL, number INTEGER NOT NULL, body TEXT NOT NULL,
         prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, llm_seconds REAL NOT NULL,
@@ -157,6 +158,19 @@ class RecordStore:
         if not rows or (namespace is not None and rows[0]["namespace"] != namespace):
             return None
         return _run_row(rows[0])
+
+    async def list_runs(
+        self, namespace: str, *, status: RunState | None = None, limit: int = 50, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """A namespace's runs, newest first, without their tasks and results."""
+        where, params = "namespace = ?", [namespace]
+        if status is not None:
+            where, params = where + " AND status = ?", [*params, status]
+        return await self.driver.fetch(
+            "SELECT id, status, created_at, started_at, finished_at, batch_id, instance FROM runs "
+            f"WHERE {where} ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
 
     async def unfinished_runs(self) -> list[str]:
         rows = await self.driver.fetch("SELECT id FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at")

@@ -1,4 +1,4 @@
-"""``/v1/runs``: create (idempotently), read, stream (SSE) and cancel runs."""
+"""``/v1/runs``: create (idempotently), list, read, stream (SSE) and cancel runs."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Response
+from fastapi import APIRouter, Header, HTTPException, Query, Response
 from sse_starlette.sse import EventSourceResponse
 
-from .._records import RunRow, now
+from .._records import RunRow, RunState, now
 from ._deps import AppState, Namespace, StateDep
-from ._schemas import Problem, RunCreate, RunView, plan_lines
+from ._schemas import Problem, RunCreate, RunList, RunSummary, RunView, plan_lines
 from ._tasks import checked, task_of
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
@@ -84,6 +84,20 @@ async def _own_run(state: AppState, namespace: str, run_id: str) -> RunRow:
     if row is None:
         raise HTTPException(404, f"No run {run_id!r} for this API key.")
     return row
+
+
+@router.get("", response_model=RunList)
+async def list_runs(
+    state: StateDep,
+    namespace: Namespace,
+    status: Annotated[RunState | None, Query(description="only runs in this state")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+) -> RunList:
+    """This key's runs, newest first, a page at a time."""
+    rows = await state.runtime.records.list_runs(namespace, status=status, limit=limit + 1, offset=offset)
+    return RunList(runs=[RunSummary.model_validate(r) for r in rows[:limit]],
+                   next_offset=offset + limit if len(rows) > limit else None)
 
 
 @router.get("/{run_id}", response_model=RunView, responses=_NOT_FOUND)

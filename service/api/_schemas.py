@@ -116,6 +116,23 @@ class RunView(BaseModel):
     result: RunResult | None = None
 
 
+class RunSummary(BaseModel):
+    """A run in a listing (``GET /v1/runs/{id}`` has its plan and trace)."""
+
+    id: str
+    status: Literal["queued", "running", "solved", "unsolved", "error", "cancelled"]
+    created_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    batch_id: str | None = None
+    instance: str | None = None
+
+
+class RunList(BaseModel):
+    runs: list[RunSummary] = Field(description="newest first")
+    next_offset: int | None = Field(description="offset of the next page; null on the last page")
+
+
 class BatchProgress(BaseModel):
     total: int
     queued: int

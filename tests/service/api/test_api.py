@@ -36,6 +36,25 @@ def test_create_and_get_a_run(stack: Stack) -> None:
     assert view["result"]["usage"]["llm_calls"] == 2
 
 
+def test_list_runs_newest_first_by_page_and_state(stack: Stack) -> None:
+    with stack.client(KEYS[0]) as alice, stack.client(KEYS[1]) as bob:
+        first = alice.post("/v1/runs", json=RUN).json()["id"]
+        second = alice.post("/v1/runs", json={**RUN, "instance": "instance-2"}).json()["id"]
+        for run_id in (first, second):
+            wait_finished(alice, run_id)
+        listed = alice.get("/v1/runs").json()
+        ids = [r["id"] for r in listed["runs"]]
+        assert ids.index(second) < ids.index(first)  # newest first
+        page = alice.get("/v1/runs", params={"limit": 1}).json()
+        assert [r["id"] for r in page["runs"]] == [second] and page["next_offset"] == 1
+        assert alice.get("/v1/runs", params={"limit": 1, "offset": 1}).json()["runs"][0]["id"] == first
+        solved = alice.get("/v1/runs", params={"status": "solved", "limit": 500}).json()["runs"]
+        assert {first, second} <= {r["id"] for r in solved} and {r["status"] for r in solved} == {"solved"}
+        assert not {first, second} & {r["id"] for r in bob.get("/v1/runs", params={"limit": 500}).json()["runs"]}
+        assert alice.get("/v1/runs", params={"status": "lost"}).status_code == 422
+        assert alice.get("/v1/runs", params={"limit": 0}).status_code == 422
+
+
 def test_sse_streams_every_round_then_the_end(stack: Stack) -> None:
     with stack.client() as client:
         run_id = client.post("/v1/runs", json=RUN).json()["id"]
