@@ -42,6 +42,8 @@ return out
 
 _T = TypeVar("_T")
 
+_PARSED_CACHE = 10_000  # parsed lessons kept per store, by body; dropped all at once when full
+
 
 async def _wait(result: Awaitable[_T] | _T) -> _T:
     """redis-py types its commands for the sync and async clients at once; on ours they are awaitables."""
@@ -78,6 +80,18 @@ class RedisLessonStore:
         self._redis: Redis = Redis.from_url(url, decode_responses=True)
         self._domain_bodies = self._redis.register_script(_DOMAIN_BODIES)
         self._turns: dict[str, asyncio.Lock] = {}
+        self._parsed: dict[str, Lesson] = {}
+
+    def _lesson(self, body: str) -> Lesson:
+        """A stored body as a lesson, parsed once per distinct body: recall and eviction read a domain's whole
+        pool (up to the cap) on every run, and most bodies have not changed since the last read.  Lessons are
+        frozen, so sharing one parsed object is safe."""
+        lesson = self._parsed.get(body)
+        if lesson is None:
+            if len(self._parsed) >= _PARSED_CACHE:
+                self._parsed.clear()
+            lesson = self._parsed[body] = Lesson.model_validate_json(body)
+        return lesson
 
     def _turn(self, hkey: str) -> asyncio.Lock:
         """This process's writes to one namespace, one at a time."""
@@ -118,13 +132,13 @@ class RedisLessonStore:
             now = self._clock()
             victims: builtins.list[str] = []
             if body is not None:
-                existing = Lesson.model_validate_json(body)
+                existing = self._lesson(body)
                 stored = _policy.merged(existing, lesson, now)
             else:
                 stored = _policy.first_stored(lesson, now)
                 if await _wait(pipe.scard(dkey)) + 1 > self._cap:
                     ids = await _wait(pipe.smembers(dkey))
-                    pool = [Lesson.model_validate_json(b) for b in await _wait(pipe.hmget(hkey, sorted(ids))) if b]
+                    pool = [self._lesson(b) for b in await _wait(pipe.hmget(hkey, sorted(ids))) if b]
                     victims = _policy.eviction_victims([*pool, stored], self._cap, keep=stored.id)
             pipe.multi()
             pipe.hset(hkey, stored.id, stored.model_dump_json())
@@ -145,7 +159,7 @@ class RedisLessonStore:
     ) -> list[Lesson]:
         keys = [self._lessons_key(namespace), self._domain_key(namespace, domain)]
         bodies = await self._guarded(self._domain_bodies(keys=keys))
-        pool = [Lesson.model_validate_json(body) for body in bodies]
+        pool = [self._lesson(body) for body in bodies]
         return _policy.select_for_recall(pool, features, k_rules, k_exemplars)
 
     async def reward(self, namespace: str, ids: list[str], solved: bool) -> None:
@@ -161,7 +175,7 @@ class RedisLessonStore:
             for body in bodies:
                 if body is None:
                     continue
-                lesson = Lesson.model_validate_json(body)
+                lesson = self._lesson(body)
                 after = _policy.rewarded(lesson, solved, now)
                 if after is None:
                     pipe.hdel(hkey, lesson.id)
@@ -174,7 +188,7 @@ class RedisLessonStore:
 
     async def get(self, namespace: str, lesson_id: str) -> Lesson | None:
         body = await self._guarded(self._redis.hget(self._lessons_key(namespace), lesson_id))
-        return None if body is None else Lesson.model_validate_json(body)
+        return None if body is None else self._lesson(body)
 
     async def delete(self, namespace: str, lesson_id: str) -> bool:
         hkey = self._lessons_key(namespace)
@@ -185,7 +199,7 @@ class RedisLessonStore:
             if body is None:
                 return False
             pipe.hdel(hkey, lesson_id)
-            pipe.srem(self._domain_key(namespace, Lesson.model_validate_json(body).domain), lesson_id)
+            pipe.srem(self._domain_key(namespace, self._lesson(body).domain), lesson_id)
             return True
 
         async with self._turn(hkey):
@@ -198,7 +212,7 @@ class RedisLessonStore:
     # ``list`` comes last: defined earlier, its name would shadow the builtin in the annotations below it.
     async def list(self, namespace: str, domain: str | None = None) -> builtins.list[Lesson]:
         bodies = await self._guarded(self._redis.hvals(self._lessons_key(namespace)))
-        pool = [Lesson.model_validate_json(body) for body in bodies]
+        pool = [self._lesson(body) for body in bodies]
         if domain is not None:
             pool = [x for x in pool if x.domain == domain]
         return _policy.listing_order(pool)

@@ -264,6 +264,20 @@ async def test_lessons_survive_a_new_store_instance(make_store: StoreFactory) ->
     assert await second.recall(NS, BW, {"n_objects": 3.0}) == [stored, ex]
 
 
+async def test_a_client_reads_what_another_client_changed(make_store: StoreFactory) -> None:
+    """Two workers share one memory: after one rewards a lesson, the other's reads show the new score, and a
+    merge on the other side starts from it (a client must not answer from an old copy it has read)."""
+    reader, writer = make_store(), make_store()
+    a = await reader.add(rule("a", "e1", score=2.0))
+    assert [x.score for x in await reader.recall(NS, BW, {})] == [2.0]
+    await writer.reward(NS, [a.id], solved=True)
+    assert [x.score for x in await reader.recall(NS, BW, {})] == [3.0]
+    got = await reader.get(NS, a.id)
+    assert got is not None and (got.score, got.uses) == (3.0, 1)
+    merged = await reader.add(rule("a", "e2"))
+    assert merged.uses == 1 and merged.evidence == ["e1", "e2"] and merged.score > 3.0
+
+
 async def test_a_closed_store_can_be_closed_again(make_store: StoreFactory) -> None:
     store = make_store()
     await store.add(rule("a"))
