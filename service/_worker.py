@@ -345,7 +345,15 @@ def make_worker(settings: ServiceSettings, *, llm_settings: LLMSettings | None =
     async def shutdown(ctx: dict[str, Any]) -> None:
         await stack.aclose()
 
-    worker = Worker(
+    class _Worker(Worker):  # type: ignore[misc]
+        async def start_jobs(self, job_ids: list[bytes]) -> None:
+            """arq leaves a job in the queue until it finishes, so every poll (5 a second) reads this worker's
+            own running jobs again and checks each in Redis (WATCH, EXISTS, ZSCORE: three round trips) only to
+            find it running; with hundreds of runs at once that was most of the worker's Redis traffic.  The
+            jobs this worker is executing are left out before arq looks."""
+            await super().start_jobs([j for j in job_ids if j.decode() not in self.tasks])
+
+    worker = _Worker(
         functions=[func(_job, name="run", max_tries=1_000_000, keep_result=0)],
         queue_name=settings.queue_name,
         redis_settings=RedisSettings.from_dsn(settings.redis_url),

@@ -86,3 +86,34 @@ async def test_a_workers_claims_on_jobs_last_the_lease_not_the_job_timeout() -> 
 
     worker = make_worker(ServiceSettings(worker_lease_s=7, job_timeout_s=3600))
     assert worker.in_progress_timeout_s == 7
+
+
+class _CountingPool:
+    """Stands in for arq's Redis pool: counts the job checks a worker makes (and makes none succeed)."""
+
+    def __init__(self) -> None:
+        self.checks = 0
+
+    def pipeline(self, transaction: bool = True) -> Any:
+        self.checks += 1
+        raise ConnectionError("no Redis in this test")
+
+
+async def test_a_worker_does_not_check_in_redis_the_jobs_it_is_running() -> None:
+    """Every poll reads the queue, where arq keeps running jobs: this worker's own are skipped, not checked
+    in Redis again (three round trips each, five polls a second)."""
+    from service._worker import make_worker
+
+    worker = make_worker(ServiceSettings())
+    pool = _CountingPool()
+    worker._pool = pool
+    running = asyncio.create_task(asyncio.sleep(3600))
+    try:
+        worker.tasks["modulo:run:mine"] = running
+        await worker.start_jobs([b"modulo:run:mine"])
+        assert pool.checks == 0 and worker.job_counter == 0
+        with pytest.raises(ConnectionError):  # a job it is not running is still checked and claimed
+            await worker.start_jobs([b"modulo:run:mine", b"modulo:run:other"])
+        assert pool.checks == 1
+    finally:
+        running.cancel()
