@@ -5,7 +5,8 @@
 Two things ``python -m llama_cpp.server`` does not do on its own:
 
 * it exits when its parent dies, even by SIGKILL (a watchdog thread sees the re-parenting), so a crashed
-  Modulo never leaves a 0.5–2 GB server behind;
+  Modulo never leaves a 0.5–2 GB server behind (parent pid 0: no parent to watch, as in the compose
+  ``llm`` service, whose image runs this file too);
 * it can turn off llama.cpp's extra CPU weight buffers (AMX, repack).  On CPUs with AMX, the
   ``-march=native`` build of llama-cpp-python 0.3.36 segfaults in ``ggml_backend_amx_mul_mat`` on the
   first decode (seen on this project's machines); the server has no flag for it, so the default model
@@ -52,7 +53,8 @@ def _disable_extra_buffers() -> None:
 
 def main() -> None:
     parent, extra_buffers, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if parent:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     if extra_buffers == "off" or (extra_buffers == "auto" and _cpu_has_amx()):
         _disable_extra_buffers()
     sys.argv = ["llama_cpp.server", *args]
